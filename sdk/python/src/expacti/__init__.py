@@ -1,0 +1,33 @@
+"""expacti: ask a human before an AI agent runs a command.
+
+from expacti import ExpactiClient
+
+client = ExpactiClient(url="ws://localhost:3001/shell/ws", token="demo-shell-token")
+decision = client.run("terraform apply")  # blocks until a human decides
+"""
+
+from ._async_client import AsyncExpactiClient
+from ._client import ExpactiClient
+from ._decision import Decision
+from ._errors import (
+    CommandDeniedException,
+    CommandTimeoutException,
+    ExpactiAuthenticationError,
+    ExpactiConnectionError,
+    ExpactiError,
+    ExpactiProtocolError,
+)
+from ._version import __version__
+
+__all__ = [
+    "AsyncExpactiClient",
+    "CommandDeniedException",
+    "CommandTimeoutException",
+    "Decision",
+    "ExpactiAuthenticationError",
+    "ExpactiClient",
+    "ExpactiConnectionError",
+    "ExpactiError",
+    "ExpactiProtocolError",
+    "__version__",
+]

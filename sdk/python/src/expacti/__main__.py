@@ -1,0 +1,7 @@
+"""``python -m expacti`` is the ``expacti`` command."""
+
+import sys
+
+from ._cli import main
+
+sys.exit(main())

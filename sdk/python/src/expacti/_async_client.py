@@ -1,0 +1,400 @@
+"""AsyncExpactiClient: one WebSocket shared by many concurrent ``run()`` calls."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import uuid
+from collections import deque
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Final, Self, TypeAlias
+
+from websockets.exceptions import ConnectionClosed
+
+from ._backoff import backoff_delay
+from ._connection import (
+    RETRYABLE_CONNECT_ERRORS,
+    Connection,
+    check_token,
+    check_url,
+    open_websocket,
+)
+from ._decision import Decision
+from ._errors import (
+    CommandDeniedException,
+    CommandTimeoutException,
+    ExpactiConnectionError,
+    ExpactiError,
+    ExpactiProtocolError,
+)
+from ._frames import (
+    Accepted,
+    DecisionFrame,
+    ErrorFrame,
+    Hello,
+    cancel_frame,
+    parse_server_frame,
+    submit_frame,
+)
+
+__all__ = ["GRACE_SECONDS", "MAX_TIMEOUT_SECONDS", "AsyncExpactiClient"]
+
+GRACE_SECONDS: Final = 5.0
+"""How much longer than the server's timeout the client waits, for network slack."""
+
+MAX_TIMEOUT_SECONDS: Final = 600
+"""The longest timeout the protocol allows (10 minutes)."""
+
+_DEFAULT_MAX_FRAME_BYTES: Final = 1_048_576
+_CANCEL_SEND_TIMEOUT: Final = 1.0
+_STABLE_SECONDS: Final = 10.0  # a connection that lived this long resets the backoff
+
+logger = logging.getLogger("expacti")
+
+_Event: TypeAlias = Accepted | DecisionFrame | ErrorFrame | ExpactiError
+
+
+class _Pending:
+    """One ``run()`` waiting for its decision, and the frames routed to it."""
+
+    def __init__(self, request_id: str, command: str, frame: str, *, timeout: float | None) -> None:
+        loop = asyncio.get_running_loop()
+        self.request_id = request_id
+        self.command = command
+        self.frame = frame
+        self.fixed_deadline = timeout is not None
+        # Without a timeout the server's maximum bounds the wait until `accepted` tells more.
+        self.latest = loop.time() + (timeout or MAX_TIMEOUT_SECONDS) + GRACE_SECONDS
+        self.deadline = self.latest
+        self.command_id: str | None = None
+        self._events: deque[_Event] = deque()
+        self._arrived: asyncio.Future[None] | None = None
+
+    def deliver(self, event: _Event) -> None:
+        self._events.append(event)
+        if self._arrived is not None and not self._arrived.done():
+            self._arrived.set_result(None)
+
+    def take(self) -> _Event | None:
+        return self._events.popleft() if self._events else None
+
+    async def wait(self, lost: asyncio.Future[None], seconds: float) -> None:
+        """Return when an event is queued, the connection is lost, or ``seconds`` passed."""
+        if self._events:
+            return
+        self._arrived = asyncio.get_running_loop().create_future()
+        await asyncio.wait({self._arrived, lost}, timeout=max(seconds, 0.0))
+
+    def expires(self, expires_at: datetime) -> None:
+        """Move the deadline to the server's ``expires_at`` (plus grace), if none was given."""
+        if self.fixed_deadline:
+            return
+        left = max((expires_at - datetime.now(UTC)).total_seconds(), 0.0)
+        now = asyncio.get_running_loop().time()
+        self.deadline = min(self.latest, now + left + GRACE_SECONDS)
+
+
+class AsyncExpactiClient:
+    """Asks an expacti server for approval before a command runs.
+
+    One WebSocket per client, opened on first use and shared by concurrent ``run()`` calls.
+    If it drops, the client reconnects and resumes every wait without creating a second
+    command. A client belongs to the event loop that first uses it.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        connect_timeout: float = 10.0,
+        reconnect_timeout: float = 60.0,
+        max_backoff: float = 5.0,
+    ) -> None:
+        check_url(url)
+        check_token(token)
+        if min(connect_timeout, reconnect_timeout, max_backoff) <= 0:
+            raise ValueError("connect_timeout, reconnect_timeout and max_backoff must be > 0")
+        self._url = url
+        self._token = token
+        self._connect_timeout = connect_timeout
+        self._reconnect_timeout = reconnect_timeout
+        self._max_backoff = max_backoff
+        self._conn: Connection | None = None
+        self._opening: asyncio.Task[Connection] | None = None
+        self._pending: dict[str, _Pending] = {}
+        self._background: set[asyncio.Task[None]] = set()
+        self._failures = 0
+        self._hello: Hello | None = None
+        self._closed = False
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def connect(self) -> None:
+        """Open the connection now instead of on the first ``run()``; raises like ``run()``."""
+        await self._connection(deadline=None)
+
+    async def run(
+        self,
+        command: str,
+        *,
+        target: str | None = None,
+        timeout: float | None = None,
+        session: Mapping[str, Any] | None = None,
+        context: Mapping[str, Any] | None = None,
+        raise_on_deny: bool = True,
+    ) -> Decision:
+        """Submit ``command`` for approval and wait for the decision.
+
+        Returns the Decision when approved. A denial or cancellation raises
+        CommandDeniedException and a timeout CommandTimeoutException, unless
+        ``raise_on_deny`` is false; then the Decision is returned and ``approved`` is false.
+        ``timeout`` (seconds, at most 600) is how long a human has to decide.
+        """
+        self._check_open()
+        if not command.strip():
+            raise ValueError("command must not be blank")
+        if timeout is not None and not 0 < timeout <= MAX_TIMEOUT_SECONDS:
+            raise ValueError(f"timeout must be > 0 and <= {MAX_TIMEOUT_SECONDS} seconds")
+        request_id = uuid.uuid4().hex
+        frame = submit_frame(
+            request_id=request_id,
+            command=command,
+            target=target,
+            timeout_seconds=None if timeout is None else math.ceil(timeout),
+            session=session,
+            context=context,
+        )
+        self._check_frame_size(frame)
+        pending = _Pending(request_id, command, frame, timeout=timeout)
+        self._pending[request_id] = pending
+        try:
+            result = await self._wait_for_decision(pending)
+        except asyncio.CancelledError:
+            self._cancel_in_background(pending, "the agent stopped waiting")
+            raise
+        finally:
+            del self._pending[request_id]
+        return _outcome(result.to_decision(command), raise_on_deny=raise_on_deny)
+
+    async def aclose(self) -> None:
+        """Cancel what is still waiting, close the connection; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        waiting = list(self._pending.values())
+        for pending in waiting:
+            pending.deliver(ExpactiConnectionError("client closed"))
+        if self._opening is not None:
+            self._opening.cancel()
+        cancels = [self._try_cancel(pending, "the agent closed its client") for pending in waiting]
+        await asyncio.gather(*cancels)
+        if self._background:
+            await asyncio.wait(self._background, timeout=_CANCEL_SEND_TIMEOUT)
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            await conn.ws.close()
+            if conn.reader is not None:
+                await conn.reader
+
+    # -- waiting for one decision --------------------------------------------------------
+
+    async def _wait_for_decision(self, pending: _Pending) -> DecisionFrame:
+        unavailable = 0
+        while True:
+            conn = await self._connection(deadline=pending.deadline)
+            if not await conn.send(pending.frame):
+                continue  # lost while sending: reconnect and send again
+            try:
+                outcome = await self._next_outcome(pending, conn)
+            except ExpactiProtocolError as exc:
+                if exc.code is None:  # an untrustworthy frame: the command may still be pending
+                    await self._try_cancel(pending, "invalid frame from the server")
+                raise
+            if isinstance(outcome, DecisionFrame):
+                return outcome
+            if isinstance(outcome, ErrorFrame):  # "unavailable": retry the same request_id
+                unavailable += 1
+                delay = backoff_delay(unavailable, cap=self._max_backoff)
+                if asyncio.get_running_loop().time() + delay >= pending.deadline:
+                    raise _refused(outcome)
+                await pending.wait(conn.lost, delay)
+
+    async def _next_outcome(
+        self, pending: _Pending, conn: Connection
+    ) -> DecisionFrame | ErrorFrame | None:
+        """The decision, an ``unavailable`` error to retry, or None if the connection is lost."""
+        loop = asyncio.get_running_loop()
+        while True:
+            event = pending.take()
+            if event is None:
+                if not conn.alive:
+                    return None
+                if loop.time() >= pending.deadline:
+                    await self._try_cancel(pending, "agent deadline passed")
+                    raise CommandTimeoutException(pending.command)
+                await pending.wait(conn.lost, pending.deadline - loop.time())
+                continue
+            if isinstance(event, ExpactiError):
+                raise event
+            if isinstance(event, ErrorFrame):
+                if event.code == "unavailable":
+                    return event
+                raise _refused(event)
+            if pending.command_id not in (None, event.command_id):
+                raise ExpactiProtocolError(
+                    f"the server switched command_id from {pending.command_id} to "
+                    f"{event.command_id} for one request",
+                    request_id=pending.request_id,
+                )
+            pending.command_id = event.command_id
+            if isinstance(event, DecisionFrame):
+                return event
+            pending.expires(event.expires_at)
+
+    async def _try_cancel(self, pending: _Pending, reason: str) -> None:
+        """Best effort: ask the server to cancel; a lost connection cancels it anyway."""
+        conn = self._conn
+        if conn is None or not conn.alive:
+            return
+        try:
+            async with asyncio.timeout(_CANCEL_SEND_TIMEOUT):
+                await conn.send(cancel_frame(request_id=pending.request_id, reason=reason))
+        except (TimeoutError, OSError):
+            logger.debug("could not send cancel for %s", pending.request_id)
+
+    def _cancel_in_background(self, pending: _Pending, reason: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._try_cancel(pending, reason))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    # -- the shared connection -----------------------------------------------------------
+
+    async def _connection(self, *, deadline: float | None) -> Connection:
+        """The open connection, opening it first if needed, before ``deadline`` (loop time)."""
+        self._check_open()
+        if self._conn is not None and self._conn.alive:
+            return self._conn
+        if self._opening is None or self._opening.done():
+            self._opening = asyncio.get_running_loop().create_task(self._open())
+        opening = self._opening
+        now = asyncio.get_running_loop().time()
+        timeout = None if deadline is None else max(deadline - now, 0.0)
+        try:
+            return await asyncio.wait_for(asyncio.shield(opening), timeout)
+        except TimeoutError:
+            raise ExpactiConnectionError(
+                f"could not reach {self._url} before the deadline"
+            ) from None
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if self._closed and opening.cancelled() and current and not current.cancelling():
+                raise ExpactiConnectionError("client closed") from None
+            raise
+
+    async def _open(self) -> Connection:
+        """Connect, retrying with backoff for up to ``reconnect_timeout`` seconds."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + self._reconnect_timeout
+        last_error: BaseException | None = None
+        while True:
+            delay = backoff_delay(self._failures, cap=self._max_backoff)
+            if last_error is not None and loop.time() + delay >= give_up:
+                raise ExpactiConnectionError(f"could not connect to {self._url}: {last_error}")
+            await asyncio.sleep(min(delay, max(give_up - loop.time(), 0.0)))
+            left = max(give_up - loop.time(), 0.001)
+            try:
+                ws = await open_websocket(
+                    self._url, self._token, open_timeout=min(self._connect_timeout, left)
+                )
+            except RETRYABLE_CONNECT_ERRORS as exc:
+                last_error = exc
+                self._failures += 1
+                logger.info("connecting to %s failed (%s); will retry", self._url, exc)
+                continue
+            conn = Connection(ws)
+            conn.reader = loop.create_task(self._read(conn))
+            self._conn = conn
+            return conn
+
+    async def _read(self, conn: Connection) -> None:
+        """Route every frame of ``conn`` to its waiter until the connection ends."""
+        try:
+            async for message in conn.ws:
+                if not self._dispatch(message):
+                    await conn.ws.close(1002, "invalid frame")
+                    break
+        except ConnectionClosed as exc:
+            logger.info("connection to %s lost: %s", self._url, exc)
+        finally:
+            lived = asyncio.get_running_loop().time() - conn.opened_at
+            self._failures = 1 if lived >= _STABLE_SECONDS else self._failures + 1
+            if self._conn is conn:
+                self._conn = None
+            conn.mark_lost()
+
+    def _dispatch(self, message: str | bytes) -> bool:
+        """Hand one frame to its waiter; False when the connection can no longer be trusted."""
+        try:
+            frame = parse_server_frame(message)
+        except ExpactiProtocolError as exc:
+            if exc.request_id is not None:
+                pending = self._pending.get(exc.request_id)
+                if pending is not None:
+                    pending.deliver(exc)
+                else:
+                    logger.warning("ignoring %s", exc)
+                return True
+            # Nobody can tell whose frame it was: every waiter fails, closed.
+            for pending in self._pending.values():
+                pending.deliver(ExpactiProtocolError(str(exc), request_id=pending.request_id))
+            return False
+        if isinstance(frame, Hello):
+            self._hello = frame
+        elif isinstance(frame, Accepted | DecisionFrame | ErrorFrame) and frame.request_id:
+            pending = self._pending.get(frame.request_id)
+            if pending is not None:
+                pending.deliver(frame)
+        elif isinstance(frame, ErrorFrame):
+            logger.warning("the server reported %s: %s", frame.code, frame.message)
+        return True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ExpactiConnectionError("client closed")
+
+    def _check_frame_size(self, frame: str) -> None:
+        # The server closes the connection (1009) on an oversized frame; retrying cannot help.
+        limit = (self._hello.limits if self._hello else {}).get("max_frame_bytes")
+        limit = limit or _DEFAULT_MAX_FRAME_BYTES
+        size = len(frame.encode())
+        if size > limit:
+            raise ValueError(f"the submit frame is {size} bytes; the server accepts {limit}")
+
+
+def _refused(frame: ErrorFrame) -> ExpactiProtocolError:
+    return ExpactiProtocolError(
+        f"the server refused the command: {frame.message or frame.code} ({frame.code})",
+        code=frame.code,
+        request_id=frame.request_id,
+    )
+
+
+def _outcome(decision: Decision, *, raise_on_deny: bool) -> Decision:
+    if decision.approved or not raise_on_deny:
+        return decision
+    if decision.decision == "timed_out":
+        raise CommandTimeoutException(decision.command, decision)
+    raise CommandDeniedException(decision)

@@ -1,0 +1,162 @@
+"""The ``expacti`` command: run a command only after a human approved it.
+
+    expacti run [--url URL] [--token TOKEN] [--target T] [--timeout S] -- CMD ARGS...
+
+Exit status: the command's own once it ran (128+N if killed by signal N); 2 usage error;
+124 no decision in time; 125 expacti failed (connection, token, protocol); 126 denied or
+cancelled (or approved but not executable); 127 approved but not found; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Final
+
+from ._client import ExpactiClient
+from ._errors import CommandDeniedException, CommandTimeoutException, ExpactiError
+from ._version import __version__
+
+__all__ = ["exit_status", "failure", "main"]
+
+EXIT_USAGE: Final = 2
+EXIT_TIMEOUT: Final = 124
+EXIT_FAILED: Final = 125
+EXIT_DENIED: Final = 126
+EXIT_NOT_FOUND: Final = 127
+EXIT_INTERRUPTED: Final = 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``expacti`` command with ``argv`` (default: sys.argv[1:]); return its status."""
+    parser, run_parser = _parsers()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and argparse's own usage errors
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if args.subcommand != "run":
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    command: list[str] = args.command
+    if command[:1] == ["--"]:
+        command = command[1:]
+    url = args.url or os.environ.get("EXPACTI_URL")
+    token = args.token or os.environ.get("EXPACTI_TOKEN")
+    if not command:
+        return _usage_error(run_parser, "no command given, e.g.: expacti run -- ls -la")
+    if not url:
+        return _usage_error(run_parser, "no server URL: pass --url or set EXPACTI_URL")
+    if not token:
+        return _usage_error(run_parser, "no agent token: pass --token or set EXPACTI_TOKEN")
+    try:
+        client = ExpactiClient(url=url, token=token)
+    except ValueError as exc:
+        return _usage_error(run_parser, str(exc))
+    try:
+        with client:
+            client.run(shlex.join(command), target=args.target, timeout=args.timeout)
+    except KeyboardInterrupt:
+        _say("interrupted; the command was cancelled")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # never a traceback: every failure is one line and a status
+        status, message = failure(exc)
+        _say(message)
+        return status
+    return _execute(command)
+
+
+def failure(exc: BaseException) -> tuple[int, str]:
+    """The exit status and one-line message for an error raised before the command ran."""
+    if isinstance(exc, CommandDeniedException):
+        verb = "cancelled" if exc.decision.decision == "cancelled" else "denied"
+        by = f" by {exc.reviewer}" if exc.reviewer else ""
+        why = f": {exc.notes}" if exc.notes else ""
+        return EXIT_DENIED, f"{verb}{by}{why}"
+    if isinstance(exc, CommandTimeoutException):
+        if exc.decision is None:
+            return EXIT_TIMEOUT, "timed out: no decision before the deadline; cancelled"
+        why = exc.decision.notes or "no decision in time"
+        return EXIT_TIMEOUT, f"timed out: {why}"
+    if isinstance(exc, ExpactiError):
+        return EXIT_FAILED, str(exc)
+    return EXIT_FAILED, f"internal error: {type(exc).__name__}: {exc}"
+
+
+def exit_status(returncode: int) -> int:
+    """A subprocess return code as a shell exit status: killed by signal N becomes 128+N."""
+    return 128 - returncode if returncode < 0 else returncode
+
+
+def _execute(command: list[str]) -> int:
+    """Run the approved argv with the terminal inherited; return its exit status."""
+    try:
+        process = subprocess.Popen(command)
+    except FileNotFoundError:
+        _say(f"{command[0]}: command not found")
+        return EXIT_NOT_FOUND
+    except OSError as exc:
+        _say(f"{command[0]}: cannot execute: {exc.strerror or exc}")
+        return EXIT_DENIED
+    # Like a shell: Ctrl-C goes to the command, and its status tells what happened.
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
+    try:
+        return exit_status(process.wait())
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    parser = argparse.ArgumentParser(
+        prog="expacti", description="Run a command only after a human approved it."
+    )
+    parser.add_argument("--version", action="version", version=f"expacti {__version__}")
+    subcommands = parser.add_subparsers(dest="subcommand", metavar="COMMAND")
+    run = subcommands.add_parser(
+        "run",
+        help="ask for approval, then run the command",
+        description="Ask the expacti server for approval, then run CMD without a shell.",
+        epilog="exit status: the command's own; 124 timed out, 125 expacti failed, "
+        "126 denied or cancelled, 127 command not found",
+    )
+    run.add_argument("--url", help="server WebSocket URL (default: $EXPACTI_URL)")
+    run.add_argument("--token", help="agent token (default: $EXPACTI_TOKEN)")
+    run.add_argument("--target", help="the host, cluster or environment the command is for")
+    run.add_argument(
+        "--timeout", type=_seconds, metavar="S", help="seconds a human has to decide (1-600)"
+    )
+    run.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD ARGS...")
+    return parser, run
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value <= 600:
+        raise argparse.ArgumentTypeError("must be more than 0 and at most 600 seconds")
+    return value
+
+
+def _usage_error(parser: argparse.ArgumentParser, message: str) -> int:
+    parser.print_usage(sys.stderr)
+    print(f"{parser.prog}: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _say(message: str) -> None:
+    # Reviewer notes reach the terminal: no control characters, no second line.
+    clean = "".join(ch if ch.isprintable() else " " for ch in message)
+    print(f"expacti: {' '.join(clean.split())}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

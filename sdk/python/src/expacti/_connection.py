@@ -1,0 +1,99 @@
+"""One WebSocket to the server: opening it with the agent token, sending on it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Final
+from urllib.parse import urlsplit
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
+
+from ._errors import ExpactiAuthenticationError
+from ._version import __version__
+
+__all__ = ["RETRYABLE_CONNECT_ERRORS", "Connection", "check_token", "check_url", "open_websocket"]
+
+RETRYABLE_CONNECT_ERRORS: Final = (OSError, TimeoutError, WebSocketException)
+"""What a failed connect attempt may raise that is worth retrying (401/403 aside)."""
+
+_CLOSE_TIMEOUT: Final = 2.0
+_USER_AGENT: Final = f"expacti-python/{__version__}"
+
+
+class Connection:
+    """An open WebSocket; ``lost`` resolves once it is closed, for whatever reason."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        loop = asyncio.get_running_loop()
+        self.ws = ws
+        self.opened_at = loop.time()
+        self.lost: asyncio.Future[None] = loop.create_future()
+        self.reader: asyncio.Task[None] | None = None
+
+    @property
+    def alive(self) -> bool:
+        """Whether frames can still be sent and received."""
+        return not self.lost.done()
+
+    def mark_lost(self) -> None:
+        """Record that the connection is gone (idempotent)."""
+        if not self.lost.done():
+            self.lost.set_result(None)
+
+    async def send(self, text: str) -> bool:
+        """Send one frame; False when the connection is gone."""
+        try:
+            await self.ws.send(text)
+        except ConnectionClosed:
+            return False
+        return True
+
+
+def check_url(url: str) -> None:
+    """Raise ValueError unless ``url`` is a ws:// or wss:// URL."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("ws", "wss") or not parts.netloc:
+        raise ValueError(f"expected a ws:// or wss:// URL, got {url!r}")
+
+
+def check_token(token: str) -> None:
+    """Raise ValueError unless ``token`` can travel in an Authorization header."""
+    if not token or not token.isprintable() or any(c.isspace() for c in token):
+        raise ValueError("the token must be a non-empty string without whitespace")
+
+
+async def open_websocket(url: str, token: str, *, open_timeout: float) -> ClientConnection:
+    """Make one connection attempt.
+
+    Raises ExpactiAuthenticationError when the server refuses the token (never worth a
+    retry), or one of RETRYABLE_CONNECT_ERRORS.
+    """
+    try:
+        return await connect(
+            url,
+            additional_headers={"Authorization": f"Bearer {token}"},
+            user_agent_header=_USER_AGENT,
+            open_timeout=open_timeout,
+            close_timeout=_CLOSE_TIMEOUT,
+        )
+    except InvalidStatus as exc:
+        status = exc.response.status_code
+        if status in (401, 403):
+            reason = _error_message(exc.response.body)
+            raise ExpactiAuthenticationError(
+                f"the server refused the token (HTTP {status}{': ' + reason if reason else ''})",
+                status_code=status,
+            ) from None
+        raise
+
+
+def _error_message(body: bytes | bytearray) -> str | None:
+    """The ``error.message`` of a JSON error body, if the body is one."""
+    try:
+        error = json.loads(body).get("error")
+    except (ValueError, AttributeError):
+        return None
+    message = error.get("message") if isinstance(error, dict) else None
+    return " ".join(message.split()) if isinstance(message, str) and message.strip() else None

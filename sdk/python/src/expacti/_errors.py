@@ -1,0 +1,100 @@
+"""Every exception the SDK raises.
+
+One tree, so a caller can catch as broadly or as narrowly as it needs::
+
+    ExpactiError
+    ├── CommandDeniedException        a human denied the command, or it was cancelled
+    ├── CommandTimeoutException       no decision in time (server timed_out, or our deadline)
+    ├── ExpactiConnectionError        cannot reach the server, or lost it and could not resume
+    │   └── ExpactiAuthenticationError    the handshake was refused with 401/403
+    └── ExpactiProtocolError          the server sent an invalid frame or an ``error`` frame
+
+None of them ever means "approved": whenever the SDK is in doubt it raises, and the
+command must not run.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._decision import Decision
+
+__all__ = [
+    "CommandDeniedException",
+    "CommandTimeoutException",
+    "ExpactiAuthenticationError",
+    "ExpactiConnectionError",
+    "ExpactiError",
+    "ExpactiProtocolError",
+]
+
+
+class ExpactiError(Exception):
+    """Base class of every error raised by the expacti SDK."""
+
+
+class CommandDeniedException(ExpactiError):
+    """The command was denied by a reviewer, or cancelled; it must not run."""
+
+    def __init__(self, decision: Decision) -> None:
+        self.decision = decision
+        self.command = decision.command
+        self.reviewer = decision.reviewer
+        self.notes = decision.notes
+        verb = "cancelled" if decision.decision == "cancelled" else "denied"
+        by = f" by {decision.reviewer}" if decision.reviewer else ""
+        why = f": {decision.notes}" if decision.notes else ""
+        super().__init__(f"command {verb}{by}{why} ({decision.command_id})")
+
+    @property
+    def command_id(self) -> str:
+        """The server's id of the command."""
+        return self.decision.command_id
+
+
+class CommandTimeoutException(ExpactiError):
+    """No decision arrived in time; ``decision`` is None when the client's own deadline passed."""
+
+    def __init__(self, command: str, decision: Decision | None = None) -> None:
+        self.command = command
+        self.decision = decision
+        if decision is None:
+            message = "no decision before the client's deadline; the command was cancelled"
+        else:
+            why = f": {decision.notes}" if decision.notes else ""
+            message = f"command timed out{why} ({decision.command_id})"
+        super().__init__(message)
+
+    @property
+    def command_id(self) -> str | None:
+        """The server's id of the command, when the server decided the timeout."""
+        return None if self.decision is None else self.decision.command_id
+
+
+class ExpactiConnectionError(ExpactiError):
+    """The server could not be reached, or the connection was lost and not resumed in time."""
+
+
+class ExpactiAuthenticationError(ExpactiConnectionError):
+    """The server refused the token on the handshake (HTTP 401 or 403); never retried."""
+
+    def __init__(self, message: str, *, status_code: int) -> None:
+        self.status_code = status_code
+        super().__init__(message)
+
+
+class ExpactiProtocolError(ExpactiError):
+    """The server sent a frame the SDK cannot trust, or answered with an ``error`` frame.
+
+    ``code`` is the ``error`` frame's code (``invalid_frame``, ``unavailable``…), or None
+    when the frame itself was invalid. ``request_id`` names the ``run()`` it concerns, when
+    known.
+    """
+
+    def __init__(
+        self, message: str, *, code: str | None = None, request_id: str | None = None
+    ) -> None:
+        self.code = code
+        self.request_id = request_id
+        super().__init__(message)

@@ -1,0 +1,156 @@
+"""The wire format: every server vector replayed, and the frames the client builds."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from expacti import ExpactiProtocolError
+from expacti._frames import (
+    Accepted,
+    DecisionFrame,
+    ErrorFrame,
+    Hello,
+    Pong,
+    cancel_frame,
+    parse_server_frame,
+    ping_frame,
+    submit_frame,
+)
+
+VECTORS = Path(__file__).resolve().parents[3] / "protocol" / "vectors"
+SERVER_CASES: list[dict[str, Any]] = json.loads((VECTORS / "server_frames.json").read_text())[
+    "cases"
+]
+CLIENT_CASES: list[dict[str, Any]] = json.loads((VECTORS / "client_frames.json").read_text())[
+    "cases"
+]
+TYPES = {"hello": Hello, "accepted": Accepted, "decision": DecisionFrame, "pong": Pong}
+TYPES["error"] = ErrorFrame
+
+
+def test_the_vectors_are_there() -> None:
+    assert len(SERVER_CASES) >= 19
+    assert any(not case["expect"]["valid"] for case in SERVER_CASES)
+
+
+@pytest.mark.parametrize("case", SERVER_CASES, ids=[case["name"] for case in SERVER_CASES])
+def test_server_frame_vector(case: dict[str, Any]) -> None:
+    text = json.dumps(case["frame"])
+    expect = case["expect"]
+    if not expect["valid"]:
+        with pytest.raises(ExpactiProtocolError) as info:
+            parse_server_frame(text)
+        assert info.value.code is None
+        return
+    frame = parse_server_frame(text)
+    assert isinstance(frame, TYPES[case["frame"]["type"]])
+    if "approved" in expect:
+        assert isinstance(frame, DecisionFrame)
+        assert frame.approved is expect["approved"]
+        assert frame.decision == case["frame"]["decision"]
+
+
+def test_decision_fields_reach_the_public_decision_unchanged() -> None:
+    case = next(c for c in SERVER_CASES if c["name"] == "decision-denied")
+    frame = parse_server_frame(json.dumps(case["frame"]))
+    assert isinstance(frame, DecisionFrame)
+    decision = frame.to_decision("rm -rf /tmp/x")
+    wire = case["frame"]
+    for name in ("approved", "decision", "command_id", "latency_ms", "reviewer", "notes"):
+        assert getattr(decision, name) == wire[name]
+    for name in ("whitelisted", "rule_id", "risk_score", "request_id"):
+        assert getattr(decision, name) == wire[name]
+    assert decision.anomalies == tuple(wire["anomalies"])
+    assert decision.command == "rm -rf /tmp/x"
+
+
+def test_invalid_frame_keeps_its_request_id_for_routing() -> None:
+    case = next(c for c in SERVER_CASES if c["name"] == "decision-approved-but-decision-denied")
+    with pytest.raises(ExpactiProtocolError) as info:
+        parse_server_frame(json.dumps(case["frame"]))
+    assert info.value.request_id == "r-8"
+
+
+def test_accepted_expires_at_is_an_aware_datetime() -> None:
+    case = next(c for c in SERVER_CASES if c["name"] == "accepted")
+    frame = parse_server_frame(json.dumps(case["frame"]))
+    assert isinstance(frame, Accepted)
+    assert frame.expires_at == datetime(2026, 11, 21, 10, 1, tzinfo=UTC)
+
+
+def _decision(**changes: Any) -> str:
+    frame = next(c for c in SERVER_CASES if c["name"] == "decision-approved-by-reviewer")["frame"]
+    return json.dumps({**frame, **changes})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(b'{"type": "pong"}', id="binary"),
+        pytest.param("{", id="not-json"),
+        pytest.param("[1]", id="not-an-object"),
+        pytest.param('{"type":"decision","approved":false,"approved":true}', id="duplicate-key"),
+        pytest.param(_decision().replace("4211.5", "NaN"), id="nan-latency"),
+        pytest.param(_decision(approved=False), id="approved-false-but-decision-approved"),
+        pytest.param(_decision(risk_score=True), id="risk-score-bool"),
+        pytest.param(_decision(risk_score=101), id="risk-score-out-of-range"),
+        pytest.param(_decision(anomalies=[1]), id="anomalies-not-strings"),
+        pytest.param(_decision(reviewer=7), id="reviewer-not-a-string"),
+        pytest.param(_decision(request_id=None), id="request-id-null"),
+        pytest.param(
+            json.dumps({k: v for k, v in json.loads(_decision()).items() if k != "reviewer"}),
+            id="reviewer-missing",
+        ),
+        pytest.param(
+            '{"type":"accepted","request_id":"r","command_id":"c","status":"pending",'
+            '"expires_at":"2026-11-21T10:01:00","resumed":false}',
+            id="expires-at-without-zone",
+        ),
+        pytest.param(
+            '{"type":"accepted","request_id":"r","command_id":"c","status":"pending",'
+            '"expires_at":"soon","resumed":false}',
+            id="expires-at-not-a-timestamp",
+        ),
+        pytest.param('{"type":"hello"}', id="hello-without-protocol"),
+    ],
+)
+def test_fails_closed_on(text: str | bytes) -> None:
+    with pytest.raises(ExpactiProtocolError):
+        parse_server_frame(text)
+
+
+def test_error_frame_without_request_id() -> None:
+    frame = parse_server_frame('{"type":"error","code":"internal_error","message":"boom"}')
+    assert frame == ErrorFrame(code="internal_error", message="boom", request_id=None)
+
+
+def test_submit_frame_is_compact_and_leaves_out_nones() -> None:
+    text = submit_frame(request_id="r-1", command="ls -la")
+    assert text == '{"type":"submit","request_id":"r-1","command":"ls -la"}'
+
+
+def test_submit_frame_with_every_field_matches_the_full_vector() -> None:
+    vector = next(c for c in CLIENT_CASES if c["name"] == "submit-full")["frame"]
+    text = submit_frame(
+        request_id=vector["request_id"],
+        command=vector["command"],
+        target=vector["target"],
+        timeout_seconds=vector["timeout_seconds"],
+        session=vector["session"],
+        context=vector["context"],
+    )
+    assert json.loads(text) == vector
+
+
+def test_cancel_and_ping_frames_match_the_vectors() -> None:
+    known = next(c for c in CLIENT_CASES if c["name"] == "cancel-known")["frame"]
+    text = cancel_frame(request_id=known["request_id"], reason=known["reason"])
+    assert json.loads(text) == known
+    assert json.loads(cancel_frame(request_id="r")) == {"type": "cancel", "request_id": "r"}
+    assert json.loads(ping_frame("n-1")) == {"type": "ping", "nonce": "n-1"}
+    assert json.loads(ping_frame()) == {"type": "ping"}

@@ -1,0 +1,60 @@
+"""FastAPI dependencies that authenticate the caller and check its role."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from expacti_server.errors import AuthenticationFailed, PermissionDenied
+from expacti_server.identity.principal import Principal, Role
+from expacti_server.services import Services
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An agent token, a reviewer token, or an API key (expacti_<32 hex>).",
+)
+
+
+def services_of(request: Request) -> Services:
+    """The process's services."""
+    services: Services = request.app.state.services
+    return services
+
+
+async def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """Whoever the bearer credential belongs to."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AuthenticationFailed()
+    remote = request.client.host if request.client else None
+    return await services_of(request).authenticator.authenticate(
+        credentials.credentials, via="http", remote=remote
+    )
+
+
+async def current_reviewer(
+    principal: Annotated[Principal, Depends(current_principal)],
+) -> Principal:
+    """The caller, who must be a reviewer (token or API key)."""
+    if principal.role is not Role.REVIEWER:
+        raise PermissionDenied("this needs a reviewer token or API key")
+    return principal
+
+
+async def current_agent(
+    principal: Annotated[Principal, Depends(current_principal)],
+) -> Principal:
+    """The caller, who must be an agent."""
+    if principal.role is not Role.AGENT:
+        raise PermissionDenied("this needs an agent token")
+    return principal
+
+
+AnyPrincipal = Annotated[Principal, Depends(current_principal)]
+ReviewerPrincipal = Annotated[Principal, Depends(current_reviewer)]
+AgentPrincipal = Annotated[Principal, Depends(current_agent)]
+ServicesDep = Annotated[Services, Depends(services_of)]

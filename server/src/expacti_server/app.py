@@ -1,0 +1,84 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+
+from expacti_server import __version__
+from expacti_server.api import errors
+from expacti_server.api.health import router as health_router
+from expacti_server.audit.routes import router as audit_router
+from expacti_server.commands.routes import router as commands_router
+from expacti_server.db.migrate import upgrade_to_head
+from expacti_server.identity.demo import live_demo_credentials, seed_demo
+from expacti_server.identity.routes import router as identity_router
+from expacti_server.services import Services
+from expacti_server.settings import Settings
+from expacti_server.targets.routes import router as targets_router
+from expacti_server.whitelist.routes import router as whitelist_router
+from expacti_server.ws.agent import agent_socket
+
+log = structlog.get_logger(__name__)
+
+
+class DemoTokensOutsideEval(RuntimeError):
+    """The database holds the published demo tokens but eval mode is off."""
+
+
+async def start(services: Services) -> None:
+    """Migrate, refuse unsafe state, warm the caches and re-arm pending deadlines."""
+    await upgrade_to_head(services.database)
+    if services.settings.eval_mode:
+        await seed_demo(services.database)
+    elif demo := await live_demo_credentials(services.database):
+        raise DemoTokensOutsideEval(
+            "this database holds the published demo tokens; start with eval_mode, or revoke "
+            f"them with `expacti-server token revoke {' '.join(demo)}`"
+        )
+    async with services.database.read() as conn:
+        rules = await services.whitelist.cache.load(conn)
+        await services.targets.load(conn)
+    pending = await services.commands.recover()
+    log.info("server_ready", version=__version__, rules=rules, pending=pending)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the ASGI app; the database work happens in its lifespan."""
+    settings = settings or Settings()
+    services = Services.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await start(services)
+        try:
+            yield
+        finally:
+            await services.commands.scheduler.aclose()
+            await services.database.dispose()
+
+    app = FastAPI(
+        title="expacti",
+        version=__version__,
+        summary="Human-in-the-loop approval gate for commands agents want to run.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    errors.install(app)
+    for router in (
+        health_router,
+        commands_router,
+        whitelist_router,
+        targets_router,
+        identity_router,
+        audit_router,
+    ):
+        app.include_router(router)
+    app.add_api_websocket_route("/shell/ws", agent_socket)
+    return app

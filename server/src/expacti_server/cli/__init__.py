@@ -1,0 +1,1 @@
+"""The ``expacti-server`` command line."""

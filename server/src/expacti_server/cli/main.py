@@ -1,0 +1,188 @@
+"""``expacti-server serve | eval | migrate | token create | token revoke | apikey create``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+from typing import Annotated, TypeVar
+
+import typer
+import uvicorn
+from pydantic import ValidationError
+from rich.console import Console
+
+from expacti_server import __version__
+from expacti_server.app import create_app
+from expacti_server.db.engine import Database
+from expacti_server.db.migrate import upgrade_to_head
+from expacti_server.errors import ExpactiError
+from expacti_server.identity.demo import DEMO_AGENT_TOKEN, DEMO_REVIEWER_TOKEN
+from expacti_server.identity.secrets import CredentialKind
+from expacti_server.identity.service import IssuedCredential, issue_credential, revoke_credential
+from expacti_server.logs import configure
+from expacti_server.settings import Settings
+
+app = typer.Typer(help="expacti server: the approval gate.", no_args_is_help=True)
+token_app = typer.Typer(help="Agent and reviewer tokens.", no_args_is_help=True)
+apikey_app = typer.Typer(help="Reviewer API keys (expacti_<32 hex>).", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+app.add_typer(apikey_app, name="apikey")
+console = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+class TokenRole(StrEnum):
+    """Whom a token is for."""
+
+    agent = "agent"
+    reviewer = "reviewer"
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err.print(f"[red]invalid configuration[/red]\n{exc}")
+        raise typer.Exit(2) from None
+
+
+def _run_with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    async def main() -> T:
+        database = Database(settings.effective_database_url)
+        try:
+            await upgrade_to_head(database)
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    try:
+        return asyncio.run(main())
+    except ExpactiError as exc:
+        err.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(1) from None
+
+
+def _serve(settings: Settings) -> None:
+    configure(level=settings.log_level, fmt=settings.log_format)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        ws="websockets-sansio",
+        ws_max_size=settings.max_frame_bytes,
+        ws_ping_interval=20.0,
+        ws_ping_timeout=20.0,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        timeout_graceful_shutdown=5,
+    )
+
+
+@app.command()
+def serve() -> None:
+    """Run the server with the configured settings."""
+    _serve(_settings())
+
+
+@app.command("eval")
+def eval_stack() -> None:
+    """Run with the embedded defaults: SQLite, the demo org and the demo tokens."""
+    settings = _settings(eval_mode=True)
+    base = settings.effective_public_url
+    ws_base = base.replace("http", "ws", 1)
+    console.print(f"[bold]expacti {__version__}[/bold] — evaluation stack (SQLite, demo tokens)")
+    console.print(f"  API (interactive docs): {base}/api/docs")
+    console.print(f"  API base:               {base}/api/v1")
+    console.print(f"  Agent WebSocket:        {ws_base}/shell/ws")
+    console.print(f"  Data:                   {settings.effective_database_url}")
+    console.print(f"  Agent token:            {DEMO_AGENT_TOKEN}")
+    console.print(f"  Reviewer token:         {DEMO_REVIEWER_TOKEN}")
+    console.print(
+        "  Pending commands:       "
+        f"curl -H 'Authorization: Bearer {DEMO_REVIEWER_TOKEN}' '{base}/api/v1/commands?status=pending'"
+    )
+    console.print(
+        "  Approve one:            "
+        f"curl -X POST -H 'Authorization: Bearer {DEMO_REVIEWER_TOKEN}' {base}/api/v1/commands/ID/approve"
+    )
+    _serve(settings)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations (the server also does this at startup)."""
+    settings = _settings()
+
+    async def noop(_: Database) -> None:
+        return None
+
+    _run_with_database(settings, noop)
+    console.print("database is at the newest schema")
+
+
+def _issue(kind: CredentialKind, org: str, name: str, label: str | None) -> IssuedCredential:
+    async def work(database: Database) -> IssuedCredential:
+        async with database.write() as conn:
+            return await issue_credential(
+                conn, org_name=org, kind=kind, principal_name=name, credential_name=label
+            )
+
+    return _run_with_database(_settings(), work)
+
+
+def _print_secret(issued: IssuedCredential) -> None:
+    err.print(
+        f"created {issued.kind.value} {issued.id} for {issued.principal_name} "
+        f"in org {issued.org_name}; it is shown once:"
+    )
+    console.print(issued.secret, highlight=False, soft_wrap=True)
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[TokenRole, typer.Option(help="agent (submits) or reviewer (decides).")],
+    name: Annotated[str, typer.Option(help="The agent's or reviewer's name.")],
+    org: Annotated[str, typer.Option(help="Organisation (created if missing).")] = "default",
+    label: Annotated[str | None, typer.Option(help="A label for the token.")] = None,
+) -> None:
+    """Create a token; prints it once on standard output."""
+    kind = CredentialKind.AGENT_TOKEN if role is TokenRole.agent else CredentialKind.REVIEWER_TOKEN
+    _print_secret(_issue(kind, org, name, label))
+
+
+@token_app.command("revoke")
+def token_revoke(
+    credential_ids: Annotated[list[str], typer.Argument(help="Credential ids (cred_…).")],
+) -> None:
+    """Revoke tokens or API keys by id."""
+
+    async def work(database: Database) -> list[bool]:
+        async with database.write() as conn:
+            return [await revoke_credential(conn, credential_id=c) for c in credential_ids]
+
+    results = _run_with_database(_settings(), work)
+    for credential_id, revoked in zip(credential_ids, results, strict=True):
+        console.print(f"{credential_id}: {'revoked' if revoked else 'not found or already revoked'}")
+    if not all(results):
+        raise typer.Exit(1)
+
+
+@apikey_app.command("create")
+def apikey_create(
+    reviewer: Annotated[str, typer.Option(help="The reviewer the key acts as.")],
+    org: Annotated[str, typer.Option(help="Organisation (created if missing).")] = "default",
+    label: Annotated[str | None, typer.Option(help="A label for the key.")] = None,
+) -> None:
+    """Create a reviewer API key (expacti_<32 hex>); prints it once."""
+    _print_secret(_issue(CredentialKind.API_KEY, org, reviewer, label))
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    console.print(__version__)

@@ -1,0 +1,1 @@
+"""The approval lifecycle: submit, wait, decide, time out, cancel, resume."""

@@ -1,0 +1,118 @@
+"""HTTP routes of the approval lifecycle."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, Response
+
+from expacti_server.api.auth import AgentPrincipal, AnyPrincipal, ReviewerPrincipal, ServicesDep
+from expacti_server.api.errors import ERROR_RESPONSES
+from expacti_server.commands.schemas import (
+    ApproveBody,
+    CancelBody,
+    CommandList,
+    CommandState,
+    CommandSubmit,
+    CommandView,
+    DenyBody,
+)
+from expacti_server.commands.status import Status
+from expacti_server.commands.submission import Submission
+from expacti_server.errors import InvalidRequest
+
+router = APIRouter(prefix="/api/v1/commands", tags=["commands"], responses=ERROR_RESPONSES)
+
+
+@router.post("", status_code=201, response_model=CommandView)
+async def submit_command(
+    body: CommandSubmit, agent: AgentPrincipal, services: ServicesDep, response: Response
+) -> CommandView:
+    """Submit a command (agents). 201 when created, 200 when the request_id was known."""
+    outcome = await services.commands.submit(
+        agent,
+        Submission(
+            request_id=body.request_id,
+            command=body.command,
+            target=body.target,
+            session=body.session,
+            context=body.context,
+            timeout_seconds=body.timeout_seconds,
+        ),
+        origin="http",
+    )
+    if not outcome.created:
+        response.status_code = 200
+    return CommandView.of(outcome.record)
+
+
+@router.get("", response_model=CommandList)
+async def list_commands(
+    reviewer: ReviewerPrincipal,
+    services: ServicesDep,
+    status: CommandState | None = None,
+    before: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> CommandList:
+    """The organisation's commands, newest first (reviewers)."""
+    records = await services.commands.list(
+        reviewer, status=Status(status) if status else None, before=before, limit=limit
+    )
+    next_before = records[-1].id if len(records) == limit else None
+    return CommandList(items=[CommandView.of(r) for r in records], next_before=next_before)
+
+
+@router.get("/{command_id}", response_model=CommandView)
+async def get_command(
+    command_id: str,
+    principal: AnyPrincipal,
+    services: ServicesDep,
+    wait: Annotated[float, Query(ge=0, description="Long-poll up to this many seconds.")] = 0,
+) -> CommandView:
+    """One command; with ``wait`` it returns as soon as the command is decided."""
+    if wait > services.settings.long_poll_max_seconds:
+        raise InvalidRequest(
+            f"wait is limited to {services.settings.long_poll_max_seconds:g} seconds"
+        )
+    return CommandView.of(await services.commands.wait(principal, command_id, wait))
+
+
+@router.post("/{command_id}/approve", response_model=CommandView)
+async def approve_command(
+    command_id: str,
+    reviewer: ReviewerPrincipal,
+    services: ServicesDep,
+    body: Annotated[ApproveBody | None, Body()] = None,
+) -> CommandView:
+    """Approve (reviewers); with ``whitelist`` also add a rule. 409 if already decided."""
+    body = body or ApproveBody()
+    record = await services.commands.decide(
+        reviewer, command_id, approve=True, note=body.note, whitelist=body.whitelist
+    )
+    return CommandView.of(record)
+
+
+@router.post("/{command_id}/deny", response_model=CommandView)
+async def deny_command(
+    command_id: str,
+    reviewer: ReviewerPrincipal,
+    services: ServicesDep,
+    body: Annotated[DenyBody | None, Body()] = None,
+) -> CommandView:
+    """Deny (reviewers). 409 if already decided."""
+    body = body or DenyBody()
+    record = await services.commands.decide(reviewer, command_id, approve=False, note=body.note)
+    return CommandView.of(record)
+
+
+@router.post("/{command_id}/cancel", response_model=CommandView)
+async def cancel_command(
+    command_id: str,
+    agent: AgentPrincipal,
+    services: ServicesDep,
+    body: Annotated[CancelBody | None, Body()] = None,
+) -> CommandView:
+    """Withdraw one's own command (agents). A decided command keeps its decision."""
+    body = body or CancelBody()
+    record = await services.commands.cancel(agent, command_id=command_id, reason=body.reason)
+    return CommandView.of(record)

@@ -1,0 +1,141 @@
+"""API shapes of commands and decisions (the HTTP binding of the wire protocol)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+
+from expacti_server.commands.record import CommandRecord, DecisionView
+from expacti_server.whitelist.schemas import WhitelistRuleSpec
+
+DecisionState = Literal["approved", "denied", "timed_out", "cancelled"]
+CommandState = Literal["pending", "approved", "denied", "timed_out", "cancelled"]
+
+
+class CommandSubmit(BaseModel):
+    """The submit frame's fields, as an HTTP body. Unknown fields are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    request_id: StrictStr = Field(description="Idempotency key, unique per agent.")
+    command: StrictStr = Field(description="The command line to approve.")
+    target: StrictStr | None = Field(default=None, description="Host, cluster or environment.")
+    session: dict[str, Any] | None = Field(default=None, description="What the agent works on.")
+    context: dict[str, Any] | None = Field(default=None, description="Free-form JSON.")
+    timeout_seconds: StrictInt | None = Field(default=None, description="1-600 seconds.")
+
+
+class Decision(BaseModel):
+    """Exactly the decision frame's fields."""
+
+    request_id: str
+    command_id: str
+    approved: bool
+    decision: DecisionState
+    latency_ms: float
+    reviewer: str | None
+    notes: str | None
+    whitelisted: bool
+    rule_id: str | None
+    risk_score: int
+    anomalies: list[str]
+
+    @classmethod
+    def of(cls, view: DecisionView) -> Decision:
+        """From the service's decision view."""
+        return cls.model_validate(view, from_attributes=True)
+
+
+class AgentRef(BaseModel):
+    """The agent that submitted a command."""
+
+    id: str
+    name: str
+
+
+class CommandView(BaseModel):
+    """A command, its risk assessment and, once made, its decision."""
+
+    id: str
+    request_id: str
+    command: str
+    parts: list[str] = Field(description="The simple commands the shell grammar found.")
+    target: str | None
+    session: dict[str, Any] | None
+    context: dict[str, Any] | None
+    agent: AgentRef
+    status: CommandState
+    risk_score: int
+    anomalies: list[str]
+    created_at: datetime
+    expires_at: datetime
+    decided_at: datetime | None
+    whitelisted: bool
+    rule_id: str | None
+    reviewer: str | None
+    notes: str | None
+    latency_ms: float | None
+    decision: Decision | None
+
+    @classmethod
+    def of(cls, record: CommandRecord) -> CommandView:
+        """From the service's record."""
+        decision = record.decision()
+        return cls(
+            id=record.id,
+            request_id=record.request_id,
+            command=record.command,
+            parts=record.parts,
+            target=record.target,
+            session=record.session,
+            context=record.context,
+            agent=AgentRef(id=record.agent_id, name=record.agent_name),
+            status=record.status,  # type: ignore[arg-type]
+            risk_score=record.risk_score,
+            anomalies=record.anomalies,
+            created_at=record.created_at,
+            expires_at=record.expires_at,
+            decided_at=record.decided_at,
+            whitelisted=record.whitelisted,
+            rule_id=record.rule_id,
+            reviewer=record.reviewer_name,
+            notes=record.notes,
+            latency_ms=record.latency_ms,
+            decision=Decision.of(decision) if decision else None,
+        )
+
+
+class CommandList(BaseModel):
+    """A page of commands, newest first."""
+
+    items: list[CommandView]
+    next_before: str | None = Field(description="Pass as ?before= for the next page.")
+
+
+class ApproveBody(BaseModel):
+    """An approval, optionally adding a whitelist rule in the same step."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = None
+    whitelist: WhitelistRuleSpec | None = Field(
+        default=None, description="Also whitelist; pattern defaults to the command text."
+    )
+
+
+class DenyBody(BaseModel):
+    """A denial."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = None
+
+
+class CancelBody(BaseModel):
+    """An agent withdrawing its command."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = None

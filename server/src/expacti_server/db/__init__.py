@@ -1,0 +1,1 @@
+"""Persistence: one engine for SQLite or PostgreSQL, tables, migrations."""

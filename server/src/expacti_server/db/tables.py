@@ -1,0 +1,24 @@
+"""Every domain's tables, imported in one place so migrations see them all."""
+
+from __future__ import annotations
+
+from expacti_server.audit.models import AuditEvent
+from expacti_server.commands.models import Command
+from expacti_server.db.base import Base
+from expacti_server.identity.models import Agent, Credential, Org, Reviewer
+from expacti_server.targets.models import TargetGroup
+from expacti_server.whitelist.models import WhitelistRule
+
+metadata = Base.metadata
+
+__all__ = [
+    "Agent",
+    "AuditEvent",
+    "Command",
+    "Credential",
+    "Org",
+    "Reviewer",
+    "TargetGroup",
+    "WhitelistRule",
+    "metadata",
+]

@@ -1,0 +1,1 @@
+"""Organisations, agents, reviewers and their credentials."""

@@ -1,0 +1,63 @@
+"""Tables of organisations, agents, reviewers and credentials."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from expacti_server.db.base import Base, UTCDateTime, utcnow
+
+
+class Org(Base):
+    """An organisation: the unit that owns agents, reviewers, rules and commands."""
+
+    __tablename__ = "orgs"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    timeout_seconds: Mapped[int] = mapped_column(default=60)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Agent(Base):
+    """Something that submits commands: an AI agent, a CI job, a script."""
+
+    __tablename__ = "agents"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Reviewer(Base):
+    """A human who approves or denies commands."""
+
+    __tablename__ = "reviewers"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Credential(Base):
+    """A secret that authenticates an agent or a reviewer, stored only as a hash."""
+
+    __tablename__ = "credentials"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # agent_token | reviewer_token | api_key
+    agent_id: Mapped[str | None] = mapped_column(ForeignKey("agents.id"))
+    reviewer_id: Mapped[str | None] = mapped_column(ForeignKey("reviewers.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

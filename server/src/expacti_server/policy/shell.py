@@ -1,0 +1,182 @@
+"""Split a shell command into the simple commands it would run.
+
+The whitelist approves a command only when every simple command inside it is
+approved, so this module must find *all* of them: the ones joined by ``;``,
+``&&``, ``|`` or newlines, and the ones hidden in ``$( )``, backticks, ``<( )``
+and here-documents. It uses the tree-sitter Bash grammar rather than string
+splitting, and reports any syntax error so that callers can fail closed.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import tree_sitter_bash
+from tree_sitter import Language, Node, Parser
+
+__all__ = ["ParsedCommand", "parse_command"]
+
+_BASH = Language(tree_sitter_bash.language())
+
+# Statements that run one program (or set variables); each becomes one part.
+_SIMPLE_STATEMENTS = frozenset(
+    {"command", "declaration_command", "unset_command", "test_command", "variable_assignments"}
+)
+# An assignment inside these is an argument or env prefix, not a statement of its own.
+_ASSIGNMENT_OWNERS = frozenset({"command", "declaration_command", "variable_assignments"})
+# ``select`` parses as a for_statement and ``until`` as a while_statement.
+_CONTROL_FLOW = frozenset(
+    {
+        "if_statement",
+        "for_statement",
+        "c_style_for_statement",
+        "while_statement",
+        "case_statement",
+        "function_definition",
+    }
+)
+_SUBSTITUTIONS = frozenset({"command_substitution", "process_substitution"})
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedCommand:
+    """A command as submitted, and the simple commands it contains.
+
+    ``parts`` lists every simple command in source order, an enclosing command
+    before the ones nested in its substitutions. A part keeps its own
+    redirections, here-document and env assignments (``ls > /etc/passwd`` is
+    one part, never ``ls``), and a redirection applied to a group or pipeline
+    (``{ a; b; } > f``) is a part of its own besides ``a`` and ``b``, so that
+    the redirection is never lost.
+    """
+
+    text: str
+    parts: tuple[str, ...]
+    parseable: bool
+    compound: bool
+    control_flow: bool
+    # Not in the original brief: the risk scorer needs it, and it cannot be
+    # recovered from ``parts`` alone (``a; b`` and ``a $(b)`` both give two parts).
+    substitution: bool = False
+
+
+class _ThreadParser(threading.local):
+    """One parser per thread: a tree-sitter Parser must not parse on two threads at once."""
+
+    def __init__(self) -> None:
+        self.parser = Parser(_BASH)
+
+
+_local = _ThreadParser()
+
+
+def parse_command(text: str) -> ParsedCommand:
+    """Parse ``text`` as Bash. Never raises; problems show as ``parseable=False``."""
+    source = _encode(text)
+    if source is None or not source.strip():
+        return ParsedCommand(text, (), parseable=False, compound=False, control_flow=False)
+    root = _local.parser.parse(source).root_node
+    walk = _Walk(source)
+    walk.visit(root)
+    parts = tuple(walk.parts)
+    return ParsedCommand(
+        text=text,
+        parts=parts,
+        parseable=not (root.has_error or walk.opaque) and _covers(root, source),
+        compound=len(parts) > 1,
+        control_flow=walk.control_flow,
+        substitution=walk.substitution,
+    )
+
+
+def _encode(text: str) -> bytes | None:
+    """UTF-8 bytes of ``text``, or None when it cannot be parsed faithfully."""
+    # tree-sitter stops reading at a NUL byte, so anything after one would be
+    # invisible to us; lone surrogates (possible from JSON) are not UTF-8.
+    if "\x00" in text:
+        return None
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+
+
+def _covers(root: Node, source: bytes) -> bool:
+    """Whether the tree spans the whole input: text the grammar skipped was never checked."""
+    return root.start_byte <= len(source) - len(source.lstrip()) and root.end_byte >= len(
+        source.rstrip()
+    )
+
+
+class _Walk:
+    """Collects parts in one iterative pre-order pass (deep nesting cannot overflow the stack)."""
+
+    __slots__ = ("control_flow", "opaque", "parts", "source", "substitution")
+
+    def __init__(self, source: bytes) -> None:
+        self.source = source
+        self.parts: list[str] = []
+        self.control_flow = False
+        self.substitution = False
+        # Set when the text holds code the grammar did not parse (see _hides_backticks).
+        self.opaque = False
+
+    def visit(self, root: Node) -> None:
+        # Entries are (node, type of its parent, is it the body of a redirected statement).
+        stack: list[tuple[Node, str, bool]] = [(root, "", False)]
+        while stack:
+            node, parent_kind, is_body = stack.pop()
+            kind = node.type
+            if not is_body and _is_part(node, kind, parent_kind):
+                self._add_part(node)
+            self.control_flow = self.control_flow or kind in _CONTROL_FLOW
+            self.substitution = self.substitution or kind in _SUBSTITUTIONS
+            if kind == "heredoc_redirect" and _hides_backticks(node, self.source):
+                self.opaque = True
+            body = node.child_by_field_name("body") if kind == "redirected_statement" else None
+            # Reversed, so that popping yields children in source order.
+            for child in reversed(node.named_children):
+                stack.append((child, kind, body is not None and child == body))
+
+    def _add_part(self, node: Node) -> None:
+        text = _text(self.source, node)
+        # A MISSING node (``ls &&``) spans nothing; the command is unparseable anyway.
+        if text:
+            self.parts.append(text)
+
+
+def _is_part(node: Node, kind: str, parent_kind: str) -> bool:
+    if kind in _SIMPLE_STATEMENTS or kind == "redirected_statement":
+        return True
+    if kind == "variable_assignment":
+        return parent_kind not in _ASSIGNMENT_OWNERS
+    if kind == "compound_statement":
+        # ``(( expr ))`` is a command in its own right; ``{ ...; }`` only groups others.
+        first = node.child(0)
+        return first is not None and first.type == "(("
+    return False
+
+
+def _hides_backticks(redirect: Node, source: bytes) -> bool:
+    """Whether an unquoted here-document body holds backticks.
+
+    Bash runs `...` in an unquoted here-document, but tree-sitter-bash leaves
+    them as plain text, so the commands inside would be invisible to us.
+    """
+    start = body = None
+    for child in redirect.named_children:
+        if child.type == "heredoc_start":
+            start = child
+        elif child.type == "heredoc_body":
+            body = child
+    if start is None or body is None:
+        return False
+    # A quoted delimiter (<<'EOF', <<"EOF", <<\EOF) turns off every expansion in the body.
+    quoted = any(quote in _text(source, start) for quote in ("'", '"', "\\"))
+    return not quoted and "`" in _text(source, body)
+
+
+def _text(source: bytes, node: Node) -> str:
+    # Offsets are in bytes; "replace" only matters for invalid UTF-8, which cannot come from str.
+    return source[node.start_byte : node.end_byte].decode("utf-8", errors="replace").strip()

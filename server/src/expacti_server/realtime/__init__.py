@@ -1,0 +1,1 @@
+"""Telling waiting agents and reviewers about decisions as they happen."""

@@ -1,0 +1,56 @@
+"""The long-lived objects one server process runs on, built once at startup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from expacti_server.commands.service import CommandService
+from expacti_server.commands.submission import Limits
+from expacti_server.db.engine import Database
+from expacti_server.identity.authenticator import Authenticator
+from expacti_server.identity.orgs import OrgService
+from expacti_server.settings import Settings
+from expacti_server.targets.service import TargetGroupService
+from expacti_server.whitelist.cache import WhitelistCache
+from expacti_server.whitelist.service import WhitelistService
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything a request handler may need."""
+
+    settings: Settings
+    database: Database
+    authenticator: Authenticator
+    orgs: OrgService
+    whitelist: WhitelistService
+    targets: TargetGroupService
+    commands: CommandService
+
+    @classmethod
+    def build(cls, settings: Settings) -> Services:
+        """Wire the services together (no I/O happens here)."""
+        database = Database(settings.effective_database_url)
+        orgs = OrgService(database)
+        cache = WhitelistCache()
+        targets = TargetGroupService(database)
+        commands = CommandService(
+            database=database,
+            limits=Limits(
+                max_command_bytes=settings.max_command_bytes,
+                max_metadata_bytes=settings.max_metadata_bytes,
+            ),
+            resume_window_seconds=settings.resume_window_seconds,
+            orgs=orgs,
+            whitelist=cache,
+            targets=targets,
+        )
+        return cls(
+            settings=settings,
+            database=database,
+            authenticator=Authenticator(database),
+            orgs=orgs,
+            whitelist=WhitelistService(database, cache),
+            targets=targets,
+            commands=commands,
+        )

@@ -1,0 +1,1 @@
+"""Whitelist rules: storage, API and the per-organisation matching cache."""

@@ -1,0 +1,246 @@
+"""The agent WebSocket, ``/shell/ws``: submit, wait, cancel, resume."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from contextlib import suppress
+
+import structlog
+from starlette.responses import JSONResponse
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from expacti_server import __version__
+from expacti_server.commands.record import CommandRecord, DecisionView
+from expacti_server.commands.submission import Submission
+from expacti_server.errors import (
+    AuthenticationFailed,
+    ExpactiError,
+    InvalidFrame,
+    MalformedJSON,
+    PermissionDenied,
+    TooManyPending,
+)
+from expacti_server.identity.principal import Principal, Role
+from expacti_server.services import Services
+from expacti_server.ws import frames
+
+log = structlog.get_logger(__name__)
+
+CLOSE_TRY_AGAIN_LATER = 1013
+MAX_QUEUED_FRAMES = 10_000
+
+
+async def agent_socket(websocket: WebSocket) -> None:
+    """Authenticate the handshake, then serve frames until the agent leaves."""
+    services: Services = websocket.app.state.services
+    try:
+        principal = await _authenticate(websocket, services)
+    except ExpactiError as error:
+        await _refuse(websocket, error)
+        return
+    await websocket.accept()
+    await AgentConnection(websocket, principal, services).serve()
+
+
+async def _authenticate(websocket: WebSocket, services: Services) -> Principal:
+    scheme, _, secret = websocket.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secret:
+        raise AuthenticationFailed("send Authorization: Bearer <agent token> on the handshake")
+    remote = websocket.client.host if websocket.client else None
+    principal = await services.authenticator.authenticate(
+        secret.strip(), via="websocket", remote=remote
+    )
+    if principal.role is not Role.AGENT:
+        raise PermissionDenied("only agent tokens may connect to /shell/ws")
+    return principal
+
+
+async def _refuse(websocket: WebSocket, error: ExpactiError) -> None:
+    response = JSONResponse({"error": error.to_dict()}, status_code=error.status_code)
+    try:
+        await websocket.send_denial_response(response)
+    except RuntimeError:
+        await websocket.close(code=1008, reason=error.code)
+
+
+class AgentConnection:
+    """One agent's socket: a reader that handles frames in order, and a writer
+    that drains a queue so a slow reader on the other end never blocks decisions.
+
+    ``inflight`` maps the request_ids this connection waits on to their
+    command ids; a decision is sent only for a request still in it, so a
+    decision that arrives twice (hub and direct reply) is sent once.
+    """
+
+    def __init__(self, websocket: WebSocket, principal: Principal, services: Services) -> None:
+        self._ws = websocket
+        self._principal = principal
+        self._services = services
+        self._settings = services.settings
+        self._outbox: asyncio.Queue[bytes] = asyncio.Queue()
+        self._inflight: dict[str, str | None] = {}
+        self._tasks: tuple[asyncio.Task[None], ...] = ()
+
+    async def serve(self) -> None:
+        """Run until the client disconnects or stops reading."""
+        writer = asyncio.create_task(self._write_loop())
+        reader = asyncio.create_task(self._read_loop())
+        self._tasks = (reader, writer)
+        try:
+            await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (reader, writer):
+                task.cancel()
+            await asyncio.gather(reader, writer, return_exceptions=True)
+            self._detach()
+
+    async def _read_loop(self) -> None:
+        await self._send_hello()
+        while True:
+            message = await self._ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            received_at = time.perf_counter()
+            raw = message.get("text")
+            if raw is None:
+                self._queue(frames.error_frame(MalformedJSON("binary frames are not accepted")))
+                continue
+            await self._handle(raw, received_at)
+
+    async def _handle(self, raw: str, received_at: float) -> None:
+        request_id: str | None = None
+        try:
+            frame = frames.decode(raw)
+            if isinstance(frame, frames.Submit):
+                request_id = frame.request_id
+                await self._submit(frame, received_at)
+            elif isinstance(frame, frames.Cancel):
+                request_id = frame.request_id
+                await self._cancel(frame)
+            else:
+                self._queue(frames.encode(frames.Pong(nonce=frame.nonce)))
+        except ExpactiError as error:
+            self._queue(frames.error_frame(error, request_id or frames.request_id_of(raw)))
+        except Exception:
+            log.exception("agent_frame_failed", agent=self._principal.name)
+            self._queue(frames.error_frame(ExpactiError(), request_id))
+
+    async def _submit(self, frame: frames.Submit, received_at: float) -> None:
+        if (
+            frame.request_id not in self._inflight
+            and len(self._inflight) >= self._settings.max_pending_per_connection
+        ):
+            raise TooManyPending(limit=self._settings.max_pending_per_connection)
+        submission = Submission(
+            request_id=frame.request_id,
+            command=frame.command,
+            target=frame.target,
+            session=frame.session,
+            context=frame.context,
+            timeout_seconds=frame.timeout_seconds,
+        )
+        self._inflight[frame.request_id] = None
+        try:
+            outcome = await self._services.commands.submit(
+                self._principal,
+                submission,
+                origin="ws",
+                listener=self._deliver,
+                received_at=received_at,
+            )
+        except BaseException:
+            self._inflight.pop(frame.request_id, None)
+            raise
+        self._reply(outcome.record, resumed=not outcome.created)
+
+    def _reply(self, record: CommandRecord, *, resumed: bool) -> None:
+        if record.request_id not in self._inflight:
+            return  # the decision was already delivered through the hub
+        decision = record.decision()
+        if decision is not None:
+            self._deliver(decision)
+            return
+        self._inflight[record.request_id] = record.id
+        self._queue(
+            frames.encode(
+                frames.Accepted(
+                    request_id=record.request_id,
+                    command_id=record.id,
+                    status=record.status,
+                    expires_at=record.expires_at.isoformat().replace("+00:00", "Z"),
+                    resumed=resumed,
+                )
+            )
+        )
+
+    async def _cancel(self, frame: frames.Cancel) -> None:
+        if frame.request_id is None and frame.command_id is None:
+            raise InvalidFrame("cancel needs request_id or command_id")
+        ours = frame.request_id in self._inflight or frame.command_id in self._inflight.values()
+        record = await self._services.commands.cancel(
+            self._principal,
+            command_id=frame.command_id,
+            request_id=frame.request_id,
+            reason=frame.reason,
+        )
+        decision = record.decision()
+        if decision is None:
+            return
+        if ours:
+            self._deliver(decision)  # a no-op if the hub delivered it already
+        else:
+            self._queue(frames.decision_frame(decision))
+
+    def _deliver(self, decision: DecisionView) -> None:
+        if self._inflight.pop(decision.request_id, "absent") == "absent":
+            return
+        self._queue(frames.decision_frame(decision))
+
+    def _queue(self, frame: bytes) -> None:
+        # Called from other tasks too (a reviewer's decision): never raise here.
+        if self._outbox.qsize() >= MAX_QUEUED_FRAMES:
+            log.warning("agent_outbox_full", agent=self._principal.name)
+            for task in self._tasks:
+                task.cancel()
+            return
+        self._outbox.put_nowait(frame)
+
+    async def _write_loop(self) -> None:
+        timeout = self._settings.send_timeout_seconds
+        while True:
+            frame = await self._outbox.get()
+            try:
+                await asyncio.wait_for(self._ws.send_text(frame.decode()), timeout)
+            except TimeoutError:
+                log.warning("slow_agent_disconnected", agent=self._principal.name)
+                with suppress(Exception):
+                    await asyncio.wait_for(self._ws.close(CLOSE_TRY_AGAIN_LATER), 1.0)
+                return
+            except (WebSocketDisconnect, RuntimeError, OSError):
+                return
+
+    async def _send_hello(self) -> None:
+        settings = self._settings
+        hello = {
+            "type": "hello",
+            "protocol": frames.PROTOCOL_VERSION,
+            "server": f"expacti-server/{__version__}",
+            "agent": {"id": self._principal.id, "name": self._principal.name},
+            "org": {"id": self._principal.org_id, "name": self._principal.org_name},
+            "limits": {
+                "max_command_bytes": settings.max_command_bytes,
+                "max_frame_bytes": settings.max_frame_bytes,
+                "max_metadata_bytes": settings.max_metadata_bytes,
+                "timeout_seconds": await self._services.orgs.timeout_for(self._principal.org_id),
+                "resume_window_seconds": settings.resume_window_seconds,
+            },
+        }
+        self._queue(frames.msgspec.json.encode(hello))
+
+    def _detach(self) -> None:
+        waiting = [cid for cid in self._inflight.values() if cid is not None]
+        for command_id in waiting:
+            self._services.commands.hub.unsubscribe(command_id, self._deliver)
+        self._inflight.clear()
+        self._services.commands.detach(waiting)

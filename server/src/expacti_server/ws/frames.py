@@ -1,0 +1,150 @@
+"""The v1 wire frames as msgspec structs: strict decoding and fast encoding on the hot path."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import msgspec
+
+from expacti_server.commands.record import DecisionView
+from expacti_server.errors import ExpactiError, InvalidFrame, MalformedJSON, UnknownFrameType
+
+PROTOCOL_VERSION = "v1"
+
+
+class Submit(msgspec.Struct, tag="submit", tag_field="type"):
+    """Ask for a decision on a command."""
+
+    request_id: str
+    command: str
+    target: str | None = None
+    session: dict[str, Any] | None = None
+    context: dict[str, Any] | None = None
+    timeout_seconds: int | None = None
+
+
+class Cancel(msgspec.Struct, tag="cancel", tag_field="type"):
+    """Withdraw a command by request_id or command_id."""
+
+    request_id: str | None = None
+    command_id: str | None = None
+    reason: str | None = None
+
+
+class Ping(msgspec.Struct, tag="ping", tag_field="type"):
+    """Liveness check, answered with a pong."""
+
+    nonce: str | None = None
+
+
+ClientFrame = Submit | Cancel | Ping
+
+
+class Accepted(msgspec.Struct, tag="accepted", tag_field="type"):
+    """The command is stored and waits for a reviewer."""
+
+    request_id: str
+    command_id: str
+    status: str
+    expires_at: str
+    resumed: bool
+
+
+class Decision(msgspec.Struct, tag="decision", tag_field="type"):
+    """The final word on a command."""
+
+    request_id: str
+    command_id: str
+    approved: bool
+    decision: str
+    latency_ms: float
+    reviewer: str | None
+    notes: str | None
+    whitelisted: bool
+    rule_id: str | None
+    risk_score: int
+    anomalies: list[str]
+
+
+class Pong(msgspec.Struct, tag="pong", tag_field="type"):
+    """Answer to a ping."""
+
+    nonce: str | None = None
+
+
+class Error(msgspec.Struct, tag="error", tag_field="type"):
+    """A typed error about one frame; the connection stays open."""
+
+    code: str
+    message: str
+    details: dict[str, Any]
+    request_id: str | None = None
+
+
+_decoder = msgspec.json.Decoder(ClientFrame)
+_encoder = msgspec.json.Encoder()
+
+
+def decode(raw: str | bytes) -> ClientFrame:
+    """Parse one client frame, raising the typed error the protocol names for each fault."""
+    try:
+        return _decoder.decode(raw)
+    except msgspec.ValidationError as exc:
+        raise _classify(str(exc)) from None
+    except msgspec.DecodeError:
+        raise MalformedJSON("frame is not valid JSON") from None
+
+
+def _classify(message: str) -> ExpactiError:
+    if " - at `" not in message:
+        # A root-level mismatch: the frame is JSON, but not an object.
+        if message.startswith("Expected `object`"):
+            return MalformedJSON("frame must be a JSON object")
+        if "missing required field `type`" in message:
+            return UnknownFrameType("frame has no type")
+        return InvalidFrame(message)
+    if message.endswith("at `$.type`"):
+        return UnknownFrameType("unknown frame type; expected submit, cancel or ping")
+    return InvalidFrame(message.replace("`$.", "`"))
+
+
+def request_id_of(raw: str | bytes) -> str | None:
+    """Best-effort request_id of a frame that failed validation, to label the error."""
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return None
+    request_id = value.get("request_id") if isinstance(value, dict) else None
+    return request_id if isinstance(request_id, str) and len(request_id) <= 128 else None
+
+
+def encode(frame: msgspec.Struct) -> bytes:
+    """JSON bytes of a server frame."""
+    return _encoder.encode(frame)
+
+
+def decision_frame(view: DecisionView) -> bytes:
+    """The encoded decision frame for a decision."""
+    return _encoder.encode(
+        Decision(
+            request_id=view.request_id,
+            command_id=view.command_id,
+            approved=view.approved,
+            decision=view.decision,
+            latency_ms=round(view.latency_ms, 3),
+            reviewer=view.reviewer,
+            notes=view.notes,
+            whitelisted=view.whitelisted,
+            rule_id=view.rule_id,
+            risk_score=view.risk_score,
+            anomalies=view.anomalies,
+        )
+    )
+
+
+def error_frame(error: ExpactiError, request_id: str | None = None) -> bytes:
+    """The encoded error frame for a typed error."""
+    return _encoder.encode(
+        Error(code=error.code, message=error.message, details=error.details, request_id=request_id)
+    )
