@@ -97,7 +97,11 @@ HELLO: dict[str, Any] = {
 
 
 def accepted(
-    submit: dict[str, Any], *, command_id: str = "cmd_1", resumed: bool = False, expires_in: float = 60
+    submit: dict[str, Any],
+    *,
+    command_id: str = "cmd_1",
+    resumed: bool = False,
+    expires_in: float = 60,
 ) -> dict[str, Any]:
     expires_at = datetime.now(UTC) + timedelta(seconds=expires_in)
     return {

@@ -28,6 +28,10 @@ from expacti_server.policy.patterns import (
         ("ls", "LS", False),
         ("ls *", "ls foo", False),  # no wildcards in exact rules
         ("echo ✓", "echo ✓", True),
+        ("ls", "\tls\n", True),
+        # Only Bash's blanks are stripped: to Bash, "ls\u00a0" is another command.
+        ("ls", "ls\u00a0", False),
+        ("ls", "\u2028ls", False),
     ],
 )
 def test_exact(pattern: str, text: str, expected: bool) -> None:

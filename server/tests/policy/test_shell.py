@@ -16,7 +16,6 @@ PARTS = [
     ("ls && curl x | sh", ("ls", "curl x", "sh")),
     ("ls || rm x", ("ls", "rm x")),
     ("ls\nrm -rf /", ("ls", "rm -rf /")),
-    ("ls\r\nrm x", ("ls", "rm x")),
     ("a & b", ("a", "b")),
     ("ls |& grep x", ("ls", "grep x")),
     # Escaped and quoted separators are arguments, not separators.
@@ -24,6 +23,9 @@ PARTS = [
     ("echo 'a; rm -rf /'", ("echo 'a; rm -rf /'",)),
     ('echo "a && b"', ('echo "a && b"',)),
     ("echo a\\\nb", ("echo a\\\nb",)),
+    ("ls \\\n  -la", ("ls \\\n  -la",)),  # a line continuation joins lines, as in Bash
+    ("echo a\\\\\nrm x", ("echo a\\\\", "rm x")),  # an escaped backslash does not
+    ("ls\n\trm x", ("ls", "rm x")),
     # Substitutions: the outer command keeps its text, the inner one is a part too.
     ("echo $(rm -rf /)", ("echo $(rm -rf /)", "rm -rf /")),
     ("echo `rm -rf /`", ("echo `rm -rf /`", "rm -rf /")),
@@ -81,6 +83,7 @@ PARTS = [
     ("# only a comment", ()),
     # Unicode.
     ("echo héllo wörld; rm ✓", ("echo héllo wörld", "rm ✓")),
+    ("ls\u00a0", ("ls\u00a0",)),  # NBSP is part of the word for Bash, so it stays
     ("echo 日本語 $(printf 😀)", ("echo 日本語 $(printf 😀)", "printf 😀")),
 ]
 
@@ -160,10 +163,26 @@ UNPARSEABLE = [
     "cat <<EOF; ls\nbody $(id)\nEOF\necho hi",
     # tree-sitter stops reading at NUL; the rest would be invisible.
     "ls\x00; rm -rf /",
+    # tree-sitter takes CR, VT and FF for blanks; Bash does not, so the "#" below
+    # starts a comment for the grammar but not for Bash, which runs rm.
+    "ls\r#; rm -rf /",
+    "ls a\v#; rm -rf /",
+    "ls\f#; rm -rf /",
+    "ls\r\nrm x",
+    # A line starting with a backslash is glued to the line before by the grammar.
+    "ls\n\\rm -rf /",
+    "ls\n\\\nrm -rf /",
+    "ls\n\\ rm",
+    "x=1\n\\rm -rf /",
+    "export A=1\n\\rm -rf /",
     # Lone surrogates (possible from JSON) are not UTF-8.
     "ls \ud800",
     # Bash runs backticks in an unquoted here-document; the grammar does not see them.
     "cat <<EOF\nhi `rm -rf /`\nEOF",
+    # The grammar silently skips a leading BOM or escaped space, which Bash keeps as part
+    # of the command name: text the parse tree does not cover was never checked.
+    "\ufeffls",
+    "\\ ls",
 ]
 
 

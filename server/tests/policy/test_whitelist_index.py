@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from expacti_server.errors import InvalidRequest
-from expacti_server.policy.patterns import RuleType, compile_pattern
+from expacti_server.policy.patterns import compile_pattern
 from expacti_server.policy.shell import parse_command
 from expacti_server.policy.whitelist_index import (
     IndexedRule,
@@ -168,12 +168,22 @@ LS_GLOB_MUST_NOT_APPROVE = [
     "rm -rf /; ls",
     "FOO=$(rm -rf /) ls",
     "cat <<EOF\n$(rm -rf /)\nEOF",
+    "cat <<EOF\n`rm -rf /`\nEOF",
+    "ls\r#; rm -rf /",
+    "ls\n\\rm -rf /",
+    "ls\x00; rm -rf /",
 ]
 
 
 @pytest.mark.parametrize("text", LS_GLOB_MUST_NOT_APPROVE)
-def test_a_glob_never_approves_a_smuggled_command(text: str) -> None:
-    idx = index(rule("ls", "ls*", "glob"), rule("cat", "cat*", "glob"))
+def test_a_pattern_never_approves_a_smuggled_command(text: str) -> None:
+    idx = index(
+        rule("ls", "ls*", "glob"),
+        rule("cat", "cat*", "glob"),
+        # Even a regex that crosses newlines must not approve what it cannot see.
+        rule("ls-any", "(?s)ls.*", "regex"),
+        rule("cat-any", "(?s)cat.*", "regex"),
+    )
     assert match(idx, text) is None
 
 
@@ -195,6 +205,8 @@ def test_the_same_glob_approves_plain_use(text: str) -> None:
         "ls | ls > /etc/passwd",
         "FOO=1 ls",
         "LD_PRELOAD=/tmp/evil.so ls",
+        "ls\u00a0",
+        "\u00a0ls",
         "! ls > /etc/passwd",
     ],
 )
@@ -390,7 +402,3 @@ def test_index_can_be_built_from_rules() -> None:
     assert len(idx) == 2
     assert match(idx, "id; pwd") == ("a", "b")
     assert match(idx, "ls") is None
-
-
-def test_rule_type_comes_from_the_pattern() -> None:
-    assert rule("r", "ls*", "glob").pattern.type is RuleType.GLOB

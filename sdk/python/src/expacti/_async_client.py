@@ -86,7 +86,9 @@ class _Pending:
         if self._events:
             return
         self._arrived = asyncio.get_running_loop().create_future()
-        await asyncio.wait({self._arrived, lost}, timeout=max(seconds, 0.0))
+        await asyncio.wait(
+            {self._arrived, lost}, timeout=max(seconds, 0.0), return_when=asyncio.FIRST_COMPLETED
+        )
 
     def expires(self, expires_at: datetime) -> None:
         """Move the deadline to the server's ``expires_at`` (plus grace), if none was given."""

@@ -85,6 +85,9 @@ class CommandService:
         self._whitelist = whitelist
         self._targets = targets
         self.hub: DecisionHub[DecisionView] = DecisionHub()
+        # Agent connections waiting on each pending command (reviewers' long
+        # polls also listen on the hub, but do not keep a command alive).
+        self._attached: dict[str, set[Listener[DecisionView]]] = {}
         self.scheduler = DeadlineScheduler(
             on_timeout=self._time_out, on_abandoned=self._abandon
         )
@@ -132,7 +135,7 @@ class CommandService:
         if rule_ids:
             values["latency_ms"] = (time.perf_counter() - received_at) * 1000.0
         elif listener is not None:
-            self.hub.subscribe(values["id"], listener)
+            self._attach(values["id"], listener)
         try:
             async with self._db.write() as conn:
                 await conn.execute(_INSERT_COMMAND, values)
@@ -201,13 +204,12 @@ class CommandService:
         if record.command != submission.command or record.target != submission.target:
             raise RequestIdConflict(request_id=submission.request_id, command_id=record.id)
         if record.is_pending and listener is not None:
-            self.hub.subscribe(record.id, listener)
-            self.scheduler.resume(record.id)
+            self._attach(record.id, listener)
             # The decision may have been published between our read and the
             # subscription; read again so it cannot be missed.
             record = await self._by_request_id(principal, submission.request_id) or record
             if not record.is_pending:
-                self.hub.unsubscribe(record.id, listener)
+                self._drop_listener(record.id, listener)
         return SubmitOutcome(record, created=False)
 
     async def _by_request_id(self, principal: Principal, request_id: str) -> CommandRecord | None:
@@ -221,9 +223,22 @@ class CommandService:
             ).first()
         return CommandRecord.from_row(row._mapping) if row else None
 
+    def _attach(self, command_id: str, listener: Listener[DecisionView]) -> None:
+        listeners = self._attached.setdefault(command_id, set())
+        if listener not in listeners:  # a connection re-sending its own submit
+            listeners.add(listener)
+            self.hub.subscribe(command_id, listener)
+        self.scheduler.resume(command_id)
+
     def _drop_listener(self, command_id: str, listener: Listener[DecisionView] | None) -> None:
-        if listener is not None:
-            self.hub.unsubscribe(command_id, listener)
+        if listener is None:
+            return
+        self.hub.unsubscribe(command_id, listener)
+        listeners = self._attached.get(command_id)
+        if listeners is not None:
+            listeners.discard(listener)
+            if not listeners:
+                del self._attached[command_id]
 
     # ------------------------------------------------------------------ decide
 
@@ -293,7 +308,7 @@ class CommandService:
         await self._system_decision(command_id, Status.TIMED_OUT, None)
 
     async def _abandon(self, command_id: str) -> None:
-        if self.hub.waiting(command_id):
+        if self._attached.get(command_id):
             return  # an agent came back within the window
         await self._system_decision(command_id, Status.CANCELLED, "agent disconnected")
 
@@ -312,14 +327,16 @@ class CommandService:
     def _announce(self, record: CommandRecord) -> None:
         """Tell everyone waiting; only ever called after the decision has committed."""
         self.scheduler.forget(record.id)
+        self._attached.pop(record.id, None)
         decision = record.decision()
         if decision is not None:
             self.hub.publish(record.id, decision)
 
-    def detach(self, command_ids: list[str]) -> None:
+    def detach(self, command_ids: list[str], listener: Listener[DecisionView]) -> None:
         """A connection that waited on these commands is gone: start their resume windows."""
         for command_id in command_ids:
-            if not self.hub.waiting(command_id):
+            self._drop_listener(command_id, listener)
+            if not self._attached.get(command_id):
                 self.scheduler.schedule_abandon(command_id, self._resume_window)
 
     # -------------------------------------------------------------------- read

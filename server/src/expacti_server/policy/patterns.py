@@ -16,6 +16,7 @@ from typing import Protocol
 import re2
 
 from expacti_server.errors import InvalidPattern
+from expacti_server.policy.shell import strip_blanks
 
 __all__ = ["MAX_PATTERN_LENGTH", "CompiledPattern", "RuleType", "compile_pattern"]
 
@@ -45,9 +46,9 @@ class CompiledPattern:
     _regex: _Matcher | None = field(default=None, repr=False, compare=False)
 
     def matches(self, text: str) -> bool:
-        """Exact: equal after stripping both sides. Glob and regex: the whole text matches."""
+        """Exact: equal once blanks around both are stripped. Glob, regex: the whole text."""
         if self._regex is None:
-            return text.strip() == self.source.strip()
+            return strip_blanks(text) == strip_blanks(self.source)
         try:
             return self._regex.fullmatch(text) is not None
         except UnicodeEncodeError:
@@ -80,7 +81,7 @@ def _check_text(pattern: str, kind: RuleType) -> None:
         return InvalidPattern(reason, pattern=pattern[:200], type=kind.value)
 
     # An exact pattern is compared stripped, so whitespace alone would be empty.
-    if not (pattern.strip() if kind is RuleType.EXACT else pattern):
+    if not (strip_blanks(pattern) if kind is RuleType.EXACT else pattern):
         raise reject("the pattern is empty")
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise reject(f"the pattern is longer than {MAX_PATTERN_LENGTH} characters")

@@ -270,10 +270,8 @@ def _write_targets(part: str) -> list[str]:
     targets = [
         target
         for op, target in itertools.pairwise(ws)
-        if ">" in op
-        and set(op) <= set("<>&|")
-        # "2>&1" and ">&2" duplicate a descriptor; they open no file.
-        and not (op.endswith("&") and (target.isdigit() or target == "-"))
+        # ">", ">>", "&>", ">|", "<>"...; "2>&1" gives target "1", never a protected path.
+        if ">" in op and set(op) <= set("<>&|")
     ]
     cmd = command_words(part)
     if cmd[:1] == ("tee",):

@@ -15,9 +15,14 @@ from dataclasses import dataclass
 import tree_sitter_bash
 from tree_sitter import Language, Node, Parser
 
-__all__ = ["ParsedCommand", "parse_command"]
+__all__ = ["BLANKS", "ParsedCommand", "parse_command", "strip_blanks"]
 
 _BASH = Language(tree_sitter_bash.language())
+
+# What Bash skips between words. Python's bare strip() also removes NBSP, U+2028 and
+# the like, which Bash keeps as part of a word: "ls\u00a0" is not the command "ls".
+BLANKS = " \t\n"
+_BLANK_BYTES = BLANKS.encode()
 
 # Statements that run one program (or set variables); each becomes one part.
 _SIMPLE_STATEMENTS = frozenset(
@@ -37,6 +42,7 @@ _CONTROL_FLOW = frozenset(
     }
 )
 _SUBSTITUTIONS = frozenset({"command_substitution", "process_substitution"})
+_MISREAD_CHARS = ("\x00", "\r", "\v", "\f")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +80,7 @@ _local = _ThreadParser()
 def parse_command(text: str) -> ParsedCommand:
     """Parse ``text`` as Bash. Never raises; problems show as ``parseable=False``."""
     source = _encode(text)
-    if source is None or not source.strip():
+    if source is None or not source.strip(_BLANK_BYTES):
         return ParsedCommand(text, (), parseable=False, compound=False, control_flow=False)
     root = _local.parser.parse(source).root_node
     walk = _Walk(source)
@@ -90,11 +96,18 @@ def parse_command(text: str) -> ParsedCommand:
     )
 
 
+def strip_blanks(text: str) -> str:
+    """``text`` without the spaces, tabs and newlines around it (see ``BLANKS``)."""
+    return text.strip(BLANKS)
+
+
 def _encode(text: str) -> bytes | None:
     """UTF-8 bytes of ``text``, or None when it cannot be parsed faithfully."""
     # tree-sitter stops reading at a NUL byte, so anything after one would be
-    # invisible to us; lone surrogates (possible from JSON) are not UTF-8.
-    if "\x00" in text:
+    # invisible to us. It also takes CR, VT and FF for blanks, which Bash does not:
+    # in ``ls\r#; rm -rf /`` it sees a comment where Bash runs ``rm``.
+    # Lone surrogates (possible from JSON) are not UTF-8.
+    if any(char in text for char in _MISREAD_CHARS):
         return None
     try:
         return text.encode("utf-8")
@@ -104,9 +117,8 @@ def _encode(text: str) -> bytes | None:
 
 def _covers(root: Node, source: bytes) -> bool:
     """Whether the tree spans the whole input: text the grammar skipped was never checked."""
-    return root.start_byte <= len(source) - len(source.lstrip()) and root.end_byte >= len(
-        source.rstrip()
-    )
+    leading = len(source) - len(source.lstrip(_BLANK_BYTES))
+    return root.start_byte <= leading and root.end_byte >= len(source.rstrip(_BLANK_BYTES))
 
 
 class _Walk:
@@ -119,7 +131,7 @@ class _Walk:
         self.parts: list[str] = []
         self.control_flow = False
         self.substitution = False
-        # Set when the text holds code the grammar did not parse (see _hides_backticks).
+        # Set when the grammar is known to read this text differently from Bash.
         self.opaque = False
 
     def visit(self, root: Node) -> None:
@@ -132,8 +144,7 @@ class _Walk:
                 self._add_part(node)
             self.control_flow = self.control_flow or kind in _CONTROL_FLOW
             self.substitution = self.substitution or kind in _SUBSTITUTIONS
-            if kind == "heredoc_redirect" and _hides_backticks(node, self.source):
-                self.opaque = True
+            self.opaque = self.opaque or _misread(node, kind, self.source)
             body = node.child_by_field_name("body") if kind == "redirected_statement" else None
             # Reversed, so that popping yields children in source order.
             for child in reversed(node.named_children):
@@ -158,6 +169,51 @@ def _is_part(node: Node, kind: str, parent_kind: str) -> bool:
     return False
 
 
+# ---------------------------------------------------------------- grammar gaps
+# Places where tree-sitter-bash reads a command differently from Bash in a way
+# that could hide a command. Each one makes the command unparseable (a human
+# decides) rather than trying to guess what Bash would do.
+
+
+def _misread(node: Node, kind: str, source: bytes) -> bool:
+    if kind == "word":
+        return _bare_newline(source, node.start_byte, node.end_byte)
+    if kind in _SIMPLE_STATEMENTS:
+        return _joins_lines(node, source)
+    if kind == "heredoc_redirect":
+        return _hides_backticks(node, source)
+    return False
+
+
+def _joins_lines(command: Node, source: bytes) -> bool:
+    """Whether the grammar made one command of two lines.
+
+    For ``ls\\n\\rm x`` (a line starting with a backslash) tree-sitter-bash
+    returns one command ``ls`` with arguments, while Bash runs ``ls`` and then
+    ``rm x``. Between the words of one simple command Bash allows blanks and
+    line continuations, never a bare newline, so one there means two commands.
+    """
+    end = command.start_byte
+    for child in command.children:
+        if _bare_newline(source, end, child.start_byte):
+            return True
+        end = child.end_byte
+    return False
+
+
+def _bare_newline(source: bytes, start: int, end: int) -> bool:
+    """Whether ``source[start:end]`` holds a newline not escaped by a backslash."""
+    newline = source.find(b"\n", start, end)
+    while newline != -1:
+        first = newline
+        while first > 0 and source[first - 1] == ord("\\"):
+            first -= 1
+        if (newline - first) % 2 == 0:  # an even run of backslashes escapes only itself
+            return True
+        newline = source.find(b"\n", newline + 1, end)
+    return False
+
+
 def _hides_backticks(redirect: Node, source: bytes) -> bool:
     """Whether an unquoted here-document body holds backticks.
 
@@ -179,4 +235,5 @@ def _hides_backticks(redirect: Node, source: bytes) -> bool:
 
 def _text(source: bytes, node: Node) -> str:
     # Offsets are in bytes; "replace" only matters for invalid UTF-8, which cannot come from str.
-    return source[node.start_byte : node.end_byte].decode("utf-8", errors="replace").strip()
+    raw = source[node.start_byte : node.end_byte]
+    return strip_blanks(raw.decode("utf-8", errors="replace"))

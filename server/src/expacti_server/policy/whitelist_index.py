@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from expacti_server.errors import InvalidRequest
 from expacti_server.policy.patterns import CompiledPattern, RuleType
-from expacti_server.policy.shell import ParsedCommand
+from expacti_server.policy.shell import ParsedCommand, strip_blanks
 
 __all__ = ["IndexedRule", "Scope", "ScopeKind", "WhitelistIndex", "WhitelistMatch"]
 
@@ -112,7 +112,7 @@ class WhitelistIndex:
 
     def __init__(self, rules: Iterable[IndexedRule] = ()) -> None:
         self._rules: dict[str, IndexedRule] = {}
-        # Stripped text -> rules with that text, keyed by id (dicts keep insertion order).
+        # Stripped text -> rules with that text, by id (dicts keep insertion order).
         self._exact: dict[str, dict[str, IndexedRule]] = {}
         self._patterns: dict[str, IndexedRule] = {}
         for rule in rules:
@@ -126,7 +126,7 @@ class WhitelistIndex:
         self.remove(rule.id)
         self._rules[rule.id] = rule
         if rule.pattern.type is RuleType.EXACT:
-            self._exact.setdefault(rule.pattern.source.strip(), {})[rule.id] = rule
+            self._exact.setdefault(strip_blanks(rule.pattern.source), {})[rule.id] = rule
         else:
             self._patterns[rule.id] = rule
 
@@ -138,7 +138,7 @@ class WhitelistIndex:
         if rule.pattern.type is not RuleType.EXACT:
             del self._patterns[rule_id]
             return
-        key = rule.pattern.source.strip()
+        key = strip_blanks(rule.pattern.source)
         same_text = self._exact[key]
         del same_text[rule_id]
         if not same_text:
@@ -157,7 +157,7 @@ class WhitelistIndex:
             return None
         context = _Context(target, target_groups, now)
         # A human approved exactly this text before, whatever it contains.
-        whole = self._match_exact(parsed.text.strip(), context)
+        whole = self._match_exact(strip_blanks(parsed.text), context)
         if whole is not None:
             return WhitelistMatch((whole.id,))
         # Loops and functions run their parts any number of times, in any order, with

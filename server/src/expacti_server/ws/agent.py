@@ -240,7 +240,5 @@ class AgentConnection:
 
     def _detach(self) -> None:
         waiting = [cid for cid in self._inflight.values() if cid is not None]
-        for command_id in waiting:
-            self._services.commands.hub.unsubscribe(command_id, self._deliver)
         self._inflight.clear()
-        self._services.commands.detach(waiting)
+        self._services.commands.detach(waiting, self._deliver)

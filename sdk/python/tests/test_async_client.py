@@ -1,0 +1,384 @@
+"""AsyncExpactiClient against a scripted peer speaking protocol v1 over real WebSockets."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+
+import pytest
+from websockets.asyncio.server import ServerConnection
+
+from expacti import (
+    AsyncExpactiClient,
+    CommandDeniedException,
+    CommandTimeoutException,
+    ExpactiAuthenticationError,
+    ExpactiConnectionError,
+    ExpactiProtocolError,
+    _async_client,
+)
+from peer import TOKEN, Peer, accepted, decision, fake_server, send, wait_for
+
+FAST = {"max_backoff": 0.02, "reconnect_timeout": 2.0, "connect_timeout": 1.0}
+
+
+def client(peer: Peer, **options: Any) -> AsyncExpactiClient:
+    return AsyncExpactiClient(peer.url, TOKEN, **{**FAST, **options})
+
+
+@pytest.fixture
+def short_grace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client's 5 s network slack, shortened so deadline tests stay fast."""
+    monkeypatch.setattr(_async_client, "GRACE_SECONDS", 0.05)
+
+
+async def approve_after_accepted(peer: Peer, ws: ServerConnection) -> None:
+    while True:
+        submit = await peer.recv(ws)
+        await send(ws, accepted(submit))
+        await send(ws, decision(submit, notes="ok"))
+
+
+async def test_approved_after_accepted() -> None:
+    async with fake_server(approve_after_accepted) as peer, client(peer) as c:
+        result = await c.run("terraform apply", target="prod-eu", timeout=1.2)
+    assert result.approved is True
+    assert (result.decision, result.reviewer, result.notes) == ("approved", "alice", "ok")
+    assert result.command == "terraform apply"
+    [submit] = peer.submits
+    assert submit["request_id"] == result.request_id
+    assert submit["command"] == "terraform apply"
+    assert submit["target"] == "prod-eu"
+    assert submit["timeout_seconds"] == 2  # ceil(1.2)
+
+
+async def test_whitelisted_decision_without_accepted() -> None:
+    async def whitelisted(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        await send(ws, decision(submit, reviewer=None, whitelisted=True, rule_id="rule_1"))
+
+    async with fake_server(whitelisted) as peer, client(peer) as c:
+        result = await c.run("uptime")
+    assert (result.approved, result.whitelisted, result.rule_id) == (True, True, "rule_1")
+    assert "timeout_seconds" not in peer.submits[0]
+
+
+async def test_session_and_context_are_sent() -> None:
+    async with fake_server(approve_after_accepted) as peer, client(peer) as c:
+        await c.run("ls", session={"id": "s-1", "current_step": 2}, context={"ticket": "OPS-7"})
+    assert peer.submits[0]["session"] == {"id": "s-1", "current_step": 2}
+    assert peer.submits[0]["context"] == {"ticket": "OPS-7"}
+
+
+@pytest.mark.parametrize("state", ["denied", "cancelled"])
+async def test_denied_and_cancelled_raise(state: str) -> None:
+    async def deny(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        await send(ws, accepted(submit))
+        await send(ws, decision(submit, state, notes="not on a Friday"))
+
+    async with fake_server(deny) as peer, client(peer) as c:
+        with pytest.raises(CommandDeniedException) as info:
+            await c.run("rm -rf /srv")
+    exc = info.value
+    assert (exc.command, exc.notes, exc.decision.decision) == (
+        "rm -rf /srv",
+        "not on a Friday",
+        state,
+    )
+    assert exc.decision.approved is False
+
+
+async def test_server_timeout_raises_with_the_decision() -> None:
+    async def time_out(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        await send(ws, decision(submit, "timed_out", notes="no decision within 60 s"))
+
+    async with fake_server(time_out) as peer, client(peer) as c:
+        with pytest.raises(CommandTimeoutException) as info:
+            await c.run("make deploy")
+    assert info.value.decision is not None
+    assert info.value.decision.decision == "timed_out"
+
+
+@pytest.mark.parametrize("state", ["denied", "cancelled", "timed_out"])
+async def test_raise_on_deny_false_returns_the_decision(state: str) -> None:
+    async def answer(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        await send(ws, decision(submit, state))
+
+    async with fake_server(answer) as peer, client(peer) as c:
+        result = await c.run("ls", raise_on_deny=False)
+    assert (result.approved, result.decision) == (False, state)
+
+
+async def test_contradictory_decision_fails_closed_and_cancels() -> None:
+    async def lie(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        await send(ws, accepted(submit))
+        await send(ws, {**decision(submit, "denied"), "approved": True})
+        await peer.recv(ws)  # the client's cancel
+
+    async with fake_server(lie) as peer, client(peer) as c:
+        with pytest.raises(ExpactiProtocolError) as info:
+            await c.run("rm -rf /", raise_on_deny=False)
+        await wait_for(peer.got_cancel)
+    assert info.value.code is None
+    assert peer.received[-1]["type"] == "cancel"
+    assert peer.received[-1]["request_id"] == peer.submits[0]["request_id"]
+
+
+async def test_unattributable_invalid_frame_fails_every_waiter() -> None:
+    async def garble(peer: Peer, ws: ServerConnection) -> None:
+        await peer.recv(ws)
+        await peer.recv(ws)
+        await send(ws, {"type": "surprise"})
+
+    async with fake_server(garble) as peer, client(peer) as c:
+        results = await asyncio.gather(c.run("a"), c.run("b"), return_exceptions=True)
+    assert all(isinstance(r, ExpactiProtocolError) for r in results), results
+
+
+async def test_command_id_switch_is_a_protocol_error() -> None:
+    async def switch(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        await send(ws, accepted(submit, command_id="cmd_1"))
+        await send(ws, decision(submit, command_id="cmd_2"))
+
+    async with fake_server(switch) as peer, client(peer) as c:
+        with pytest.raises(ExpactiProtocolError, match="command_id"):
+            await c.run("ls")
+
+
+async def test_error_frame_raises_with_its_code() -> None:
+    async def refuse(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        await send(
+            ws,
+            {
+                "type": "error",
+                "code": "command_too_large",
+                "message": "command: too large",
+                "request_id": submit["request_id"],
+                "details": {},
+            },
+        )
+
+    async with fake_server(refuse) as peer, client(peer) as c:
+        with pytest.raises(ExpactiProtocolError) as info:
+            await c.run("ls")
+    assert info.value.code == "command_too_large"
+    assert info.value.request_id == peer.submits[0]["request_id"]
+
+
+async def test_unavailable_is_retried_with_the_same_request_id() -> None:
+    async def flaky(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        unavailable = {"type": "error", "code": "unavailable", "message": "database down"}
+        await send(ws, {**unavailable, "request_id": submit["request_id"]})
+        again = await peer.recv(ws)
+        await send(ws, decision(again))
+
+    async with fake_server(flaky) as peer, client(peer) as c:
+        result = await c.run("ls")
+    assert result.approved
+    assert [s["request_id"] for s in peer.submits] == [result.request_id] * 2
+
+
+async def test_resumes_after_the_connection_drops() -> None:
+    async def drop_then_decide(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        if peer.connections == 1:
+            await send(ws, accepted(submit))
+            ws.transport.abort()  # no close frame: the network just went away
+            return
+        await send(ws, accepted(submit, resumed=True))
+        await send(ws, decision(submit))
+
+    async with fake_server(drop_then_decide) as peer, client(peer) as c:
+        result = await c.run("terraform apply")
+    assert result.approved
+    assert peer.connections == 2
+    assert [s["request_id"] for s in peer.submits] == [result.request_id] * 2
+
+
+async def test_resumes_after_server_restart_close_and_learns_an_earlier_decision() -> None:
+    async def restart(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        if peer.connections == 1:
+            await send(ws, accepted(submit))
+            await ws.close(1001, "shutting down")
+            return
+        await send(ws, decision(submit, "denied"))  # decided while we were away
+
+    async with fake_server(restart) as peer, client(peer) as c:
+        with pytest.raises(CommandDeniedException):
+            await c.run("ls")
+    assert len({s["request_id"] for s in peer.submits}) == 1
+
+
+async def test_concurrent_runs_share_one_connection_and_are_routed() -> None:
+    async def reverse(peer: Peer, ws: ServerConnection) -> None:
+        first = await peer.recv(ws)
+        second = await peer.recv(ws)
+        await send(ws, decision(second, "denied"))
+        await send(ws, decision(first, command_id="cmd_2"))
+
+    async with fake_server(reverse) as peer, client(peer) as c:
+        results = await asyncio.gather(
+            c.run("first"), c.run("second", raise_on_deny=False), return_exceptions=True
+        )
+    assert peer.connections == 1
+    first, second = results
+    assert not isinstance(first, BaseException)
+    assert not isinstance(second, BaseException)
+    assert (first.command, first.approved) == ("first", True)
+    assert (second.command, second.decision) == ("second", "denied")
+
+
+async def test_client_deadline_cancels_and_raises(short_grace: None) -> None:
+    async def never_decide(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        await send(ws, accepted(submit))
+        await peer.recv(ws)
+
+    async with fake_server(never_decide) as peer, client(peer) as c:
+        with pytest.raises(CommandTimeoutException) as info:
+            await c.run("sleep", timeout=0.05)
+        await wait_for(peer.got_cancel)
+    assert info.value.decision is None
+    assert peer.received[-1] == {
+        "type": "cancel",
+        "request_id": peer.submits[0]["request_id"],
+        "reason": "agent deadline passed",
+    }
+
+
+async def test_without_timeout_the_deadline_follows_expires_at(short_grace: None) -> None:
+    async def expire_now(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        await send(ws, accepted(submit, expires_in=0))
+        await peer.recv(ws)
+
+    async with fake_server(expire_now) as peer, client(peer) as c:
+        with pytest.raises(CommandTimeoutException):
+            await c.run("sleep")
+        await wait_for(peer.got_cancel)
+
+
+async def test_cancelling_the_task_cancels_on_the_server() -> None:
+    async def hold(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        await send(ws, accepted(submit))
+        await peer.recv(ws)
+
+    async with fake_server(hold) as peer, client(peer) as c:
+        task = asyncio.create_task(c.run("sleep"))
+        await wait_for(peer.got_submit)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await wait_for(peer.got_cancel)
+    assert peer.received[-1]["request_id"] == peer.submits[0]["request_id"]
+
+
+async def test_aclose_fails_waiters_and_is_idempotent() -> None:
+    async def hold(peer: Peer, ws: ServerConnection) -> None:
+        await peer.recv(ws)
+        await peer.recv(ws)
+
+    async with fake_server(hold) as peer:
+        c = client(peer)
+        task = asyncio.create_task(c.run("sleep"))
+        await wait_for(peer.got_submit)
+        await c.aclose()
+        with pytest.raises(ExpactiConnectionError, match="client closed"):
+            await task
+        await c.aclose()
+        with pytest.raises(ExpactiConnectionError, match="client closed"):
+            await c.run("ls")
+        await wait_for(peer.got_cancel)
+
+
+@pytest.mark.parametrize("status", [401, 403])
+async def test_refused_handshake_raises_at_once(status: int) -> None:
+    async with fake_server(approve_after_accepted, refuse=status) as peer, client(peer) as c:
+        with pytest.raises(ExpactiAuthenticationError) as info:
+            await c.run("ls")
+    assert info.value.status_code == status
+    assert "token" in str(info.value)
+    assert peer.handshakes == 1
+
+
+async def test_wrong_token_is_refused() -> None:
+    async with fake_server(approve_after_accepted) as peer:
+        async with AsyncExpactiClient(peer.url, "wrong-token", **FAST) as c:
+            with pytest.raises(ExpactiAuthenticationError, match="unauthenticated token"):
+                await c.connect()
+        assert peer.connections == 0
+
+
+async def test_unreachable_server_raises_connection_error() -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"ws://127.0.0.1:{port}/shell/ws"
+    async with AsyncExpactiClient(url, TOKEN, **{**FAST, "reconnect_timeout": 0.2}) as c:
+        with pytest.raises(ExpactiConnectionError) as info:
+            await c.run("ls")
+    assert not isinstance(info.value, ExpactiAuthenticationError)
+    assert url in str(info.value)
+
+
+async def test_lost_server_does_not_become_an_approval() -> None:
+    async def vanish(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        await send(ws, accepted(submit))
+        peer.refuse = 503  # every reconnect attempt is refused from now on
+        ws.transport.abort()
+
+    async with fake_server(vanish) as peer, client(peer, reconnect_timeout=0.2) as c:
+        with pytest.raises(ExpactiConnectionError):
+            await c.run("ls")
+    assert peer.handshakes > 1
+
+
+async def test_frame_larger_than_the_server_accepts_is_refused_locally() -> None:
+    async with fake_server(approve_after_accepted) as peer, client(peer) as c:
+        await c.connect()
+        with pytest.raises(ValueError, match="bytes"):
+            await c.run("x" * 1_100_000)
+    assert peer.submits == []
+
+
+@pytest.mark.parametrize(
+    ("command", "timeout", "problem"),
+    [
+        ("", None, "blank"),
+        ("  \n", None, "blank"),
+        ("ls", 0, "timeout"),
+        ("ls", -1, "timeout"),
+        ("ls", 601, "timeout"),
+    ],
+)
+async def test_bad_arguments_raise_value_error(
+    command: str, timeout: float | None, problem: str
+) -> None:
+    async with AsyncExpactiClient("ws://127.0.0.1:9/shell/ws", TOKEN) as c:
+        with pytest.raises(ValueError, match=problem):
+            await c.run(command, timeout=timeout)
+
+
+@pytest.mark.parametrize(
+    ("url", "token", "problem"),
+    [
+        ("http://localhost/shell/ws", TOKEN, "URL"),
+        ("localhost:3001", TOKEN, "URL"),
+        ("ws://h/ws", "a b", "token"),
+        ("ws://h/ws", "", "token"),
+    ],
+)
+def test_bad_url_or_token_raise_value_error(url: str, token: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        AsyncExpactiClient(url, token)

@@ -1,0 +1,217 @@
+"""The ``expacti`` command: arguments, environment, and exit statuses."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shlex
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from websockets.asyncio.server import ServerConnection
+
+from expacti import (
+    CommandDeniedException,
+    CommandTimeoutException,
+    ExpactiAuthenticationError,
+    ExpactiConnectionError,
+    ExpactiProtocolError,
+    __version__,
+)
+from expacti._cli import exit_status, failure, main
+from factories import make_decision
+from peer import TOKEN, Peer, Script, accepted, decision, fake_server, send
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+PY = sys.executable
+
+
+@pytest.fixture(autouse=True)
+def no_expacti_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EXPACTI_URL", raising=False)
+    monkeypatch.delenv("EXPACTI_TOKEN", raising=False)
+
+
+def test_missing_url_as_a_real_process() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EXPACTI_")}
+    env["PYTHONPATH"] = str(SRC)
+    done = subprocess.run(
+        [PY, "-m", "expacti._cli", "run", "--", "ls"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert "no server URL: pass --url or set EXPACTI_URL" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
+
+
+def test_missing_url_in_process(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--token", TOKEN, "--", "ls"]) == 2
+    assert "set EXPACTI_URL" in capsys.readouterr().err
+
+
+def test_missing_token(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("EXPACTI_URL", "ws://127.0.0.1:9/shell/ws")
+    assert main(["run", "--", "ls"]) == 2
+    assert "set EXPACTI_TOKEN" in capsys.readouterr().err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"expacti {__version__}\n"
+
+
+def test_python_dash_m_expacti_is_the_command() -> None:
+    done = subprocess.run(
+        [PY, "-m", "expacti", "--version"],
+        env={"PYTHONPATH": str(SRC)},
+        capture_output=True,
+        text=True,
+    )
+    assert (done.returncode, done.stdout) == (0, f"expacti {__version__}\n")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "usage: expacti"),
+        (["run", "--url", "ws://h/ws", "--token", TOKEN], "no command given"),
+        (["run", "--url", "ws://h/ws", "--token", TOKEN, "--"], "no command given"),
+        (["run", "--timeout", "0", "--", "ls"], "more than 0"),
+        (["run", "--timeout", "601", "--", "ls"], "at most 600"),
+        (["run", "--timeout", "soon", "--", "ls"], "not a number"),
+        (["run", "--url", "http://h/ws", "--token", TOKEN, "--", "ls"], "ws:// or wss://"),
+        (["launch", "--", "ls"], "invalid choice"),
+    ],
+)
+def test_usage_errors_exit_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+DENIED = make_decision()
+
+
+@pytest.mark.parametrize(
+    ("exc", "expected"),
+    [
+        (CommandDeniedException(DENIED), (126, "denied by bob: not on a Friday")),
+        (CommandDeniedException(replace(DENIED, reviewer=None)), (126, "denied: not on a Friday")),
+        (CommandDeniedException(replace(DENIED, notes=None)), (126, "denied by bob")),
+        (CommandDeniedException(replace(DENIED, reviewer=None, notes=None)), (126, "denied")),
+        (
+            CommandDeniedException(
+                replace(DENIED, decision="cancelled", reviewer=None, notes="agent disconnected")
+            ),
+            (126, "cancelled: agent disconnected"),
+        ),
+        (
+            CommandTimeoutException(
+                "ls", replace(DENIED, decision="timed_out", notes="no decision within 60 s")
+            ),
+            (124, "timed out: no decision within 60 s"),
+        ),
+        (
+            CommandTimeoutException("ls"),
+            (124, "timed out: no decision before the deadline; cancelled"),
+        ),
+        (ExpactiConnectionError("could not connect"), (125, "could not connect")),
+        (ExpactiAuthenticationError("refused", status_code=401), (125, "refused")),
+        (ExpactiProtocolError("bad frame", code="invalid_frame"), (125, "bad frame")),
+        (RuntimeError("bug"), (125, "internal error: RuntimeError: bug")),
+    ],
+)
+def test_failure_maps_errors_to_exit_statuses(exc: Exception, expected: tuple[int, str]) -> None:
+    assert failure(exc) == expected
+
+
+@pytest.mark.parametrize(
+    ("returncode", "status"), [(0, 0), (3, 3), (255, 255), (-9, 137), (-15, 143)]
+)
+def test_exit_status(returncode: int, status: int) -> None:
+    assert exit_status(returncode) == status
+
+
+# -- through a peer: the command runs only when approved --------------------------------
+
+
+def script_for(state: str, **fields: object) -> Script:
+    async def script(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        await send(ws, accepted(submit))
+        await send(ws, decision(submit, state, **fields))
+
+    return script
+
+
+async def cli(peer: Peer, *argv: str) -> int:
+    return await asyncio.to_thread(main, ["run", "--url", peer.url, "--token", TOKEN, *argv])
+
+
+async def test_approved_runs_the_argv_and_returns_its_status(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    code = "import pathlib, sys; pathlib.Path(sys.argv[1]).write_text('x'); sys.exit(3)"
+    argv = [PY, "-c", code, str(marker)]
+    async with fake_server(script_for("approved")) as peer:
+        status = await cli(peer, "--target", "prod-eu", "--timeout", "30", "--", *argv)
+    assert status == 3
+    assert marker.exists()
+    [submit] = peer.submits
+    assert submit["command"] == shlex.join(argv)
+    assert (submit["target"], submit["timeout_seconds"]) == ("prod-eu", 30)
+
+
+async def test_killed_by_a_signal_is_128_plus_n() -> None:
+    argv = [PY, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"]
+    async with fake_server(script_for("approved")) as peer:
+        assert await cli(peer, "--", *argv) == 143
+
+
+async def test_approved_but_not_found_is_127(capsys: pytest.CaptureFixture[str]) -> None:
+    async with fake_server(script_for("approved")) as peer:
+        assert await cli(peer, "--", "no-such-command-expacti-test") == 127
+    assert capsys.readouterr().err == "expacti: no-such-command-expacti-test: command not found\n"
+
+
+async def test_denied_never_runs_and_says_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    marker = tmp_path / "ran"
+    notes = "not\x1b[2J on a\nFriday"
+    async with fake_server(script_for("denied", notes=notes)) as peer:
+        status = await cli(peer, "--", "touch", str(marker))
+    assert status == 126
+    assert not marker.exists()
+    assert capsys.readouterr().err == "expacti: denied by alice: not [2J on a Friday\n"
+
+
+async def test_timed_out_is_124(capsys: pytest.CaptureFixture[str]) -> None:
+    script = script_for("timed_out", notes="no decision within 60 s")
+    async with fake_server(script) as peer:
+        assert await cli(peer, "--", "ls") == 124
+    assert capsys.readouterr().err == "expacti: timed out: no decision within 60 s\n"
+
+
+async def test_refused_token_is_125(capsys: pytest.CaptureFixture[str]) -> None:
+    async with fake_server(script_for("approved"), refuse=401) as peer:
+        assert await cli(peer, "--", "ls") == 125
+    err = capsys.readouterr().err
+    assert err.startswith("expacti: the server refused the token (HTTP 401")
+    assert err.count("\n") == 1
+
+
+async def test_error_frame_is_125(capsys: pytest.CaptureFixture[str]) -> None:
+    async def refuse(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        error = {"type": "error", "code": "too_many_pending", "message": "slow down"}
+        await send(ws, {**error, "request_id": submit["request_id"]})
+
+    async with fake_server(refuse) as peer:
+        assert await cli(peer, "--", "ls") == 125
+    assert "too_many_pending" in capsys.readouterr().err
