@@ -170,7 +170,8 @@ def test_regex_bomb_runs_in_linear_time() -> None:
         (r"[ls", "missing \\]"),
         (r"*ls", "nothing to repeat"),
         (r"ls**", "repetition operator"),
-        (r"ls\Z", r"\\z"),
+        (r"ls\Z", r"write \\z"),
+        (r"ls\y", r"escape sequence \\y"),
         ("ls\\", "lone backslash"),
         (r"[z-a]", "range"),
     ],
@@ -250,3 +251,10 @@ def test_compiled_pattern_is_immutable() -> None:
     assert isinstance(pattern, CompiledPattern)
     with pytest.raises(AttributeError):
         pattern.source = "rm -rf /"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("rule_type", [RuleType.GLOB, RuleType.REGEX])
+def test_a_pattern_cannot_be_built_without_its_matcher(rule_type: RuleType) -> None:
+    # Otherwise a glob built by hand would silently compare as exact text.
+    with pytest.raises(ValueError, match="compile_pattern"):
+        CompiledPattern(rule_type, "ls*")

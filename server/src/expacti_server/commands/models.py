@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from expacti_server.db.base import Base, UTCDateTime
@@ -18,7 +18,13 @@ class Command(Base):
     __table_args__ = (
         UniqueConstraint("agent_id", "request_id"),
         Index("ix_commands_org_status_created", "org_id", "status", "created_at"),
-        Index("ix_commands_status_expires", "status", "expires_at"),
+        # Partial: only pending rows, so decided (e.g. whitelisted) inserts never touch it.
+        Index(
+            "ix_commands_pending_expires",
+            "expires_at",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import time
 from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from expacti_server.audit.actor import SYSTEM, Actor
@@ -27,6 +27,7 @@ from expacti_server.audit.models import AuditEvent
 from expacti_server.commands.models import Command
 from expacti_server.commands.record import CommandRecord, DecisionView
 from expacti_server.commands.status import Status
+from expacti_server.commands.store import DuplicateRequest, store_submission
 from expacti_server.commands.submission import Limits, Submission, validate_submission
 from expacti_server.commands.timers import DeadlineScheduler
 from expacti_server.db.base import utcnow
@@ -42,19 +43,29 @@ from expacti_server.errors import (
 from expacti_server.identity.orgs import OrgService
 from expacti_server.identity.principal import Principal, Role
 from expacti_server.ids import new_id
-from expacti_server.policy.risk import assess_risk
-from expacti_server.policy.shell import parse_command
+from expacti_server.policy.risk import RiskAssessment, assess_risk
+from expacti_server.policy.shell import ParsedCommand, parse_command
 from expacti_server.realtime.hub import DecisionHub, Listener
 from expacti_server.targets.service import TargetGroupService
 from expacti_server.whitelist.cache import WhitelistCache, index_rule
 from expacti_server.whitelist.schemas import WhitelistRuleCreate, WhitelistRuleSpec
-from expacti_server.whitelist.service import insert_rule, record_hits
+from expacti_server.whitelist.service import insert_rule
 
 log = structlog.get_logger(__name__)
 
 MAX_NOTE_LENGTH = 4000
-_INSERT_COMMAND = insert(Command)
 _INSERT_AUDIT = insert(AuditEvent)
+
+
+@functools.lru_cache(maxsize=4096)
+def analyse(command: str) -> tuple[ParsedCommand, RiskAssessment]:
+    """Parse and risk-score a command text.
+
+    Both are pure functions of the text, and routine commands repeat, so the
+    results are cached: a repeated command skips the grammar and the rules.
+    """
+    parsed = parse_command(command)
+    return parsed, assess_risk(parsed)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -137,12 +148,14 @@ class CommandService:
         elif listener is not None:
             self._attach(values["id"], listener)
         try:
-            async with self._db.write() as conn:
-                await conn.execute(_INSERT_COMMAND, values)
-                await conn.execute(_INSERT_AUDIT, _submission_audit(principal, values, now))
-                if rule_ids:
-                    await record_hits(conn, rule_ids, now)
-        except IntegrityError:
+            await store_submission(
+                self._db,
+                command=values,
+                audit_events=_submission_audit(principal, values, now),
+                rule_ids=rule_ids,
+                at=now,
+            )
+        except DuplicateRequest:
             self._drop_listener(values["id"], listener)
             return await self._resume(principal, submission, listener)
         except Exception as exc:
@@ -155,8 +168,7 @@ class CommandService:
     async def _new_command(
         self, principal: Principal, submission: Submission, *, origin: str, now: datetime
     ) -> dict[str, Any]:
-        parsed = parse_command(submission.command)
-        risk = assess_risk(parsed)
+        parsed, risk = analyse(submission.command)
         org_timeout = await self._orgs.timeout_for(principal.org_id)
         timeout = min(submission.timeout_seconds or org_timeout, org_timeout)
         match = self._whitelist.index_for(principal.org_id).match(

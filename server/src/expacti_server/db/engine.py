@@ -6,13 +6,16 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from expacti_server.db.sqlite_writer import Job, SqliteWriter
 from expacti_server.errors import ServiceUnavailable
+
+T = TypeVar("T")
 
 
 class Database:
@@ -28,6 +31,7 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         self.engine: AsyncEngine = _create_engine(url, sqlite_synchronous=sqlite_synchronous)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self.sqlite_writer = _sqlite_writer(url, sqlite_synchronous) if self.is_sqlite else None
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
@@ -38,6 +42,15 @@ class Database:
             return
         async with self._write_lock, self.engine.begin() as conn:
             yield conn
+
+    async def run_sqlite(self, job: Job[T]) -> T:
+        """Run a plain-function transaction on the SQLite writer thread (hot path only).
+
+        It takes the same lock as ``write()``, so the two never contend for SQLite's lock.
+        """
+        assert self._write_lock is not None and self.sqlite_writer is not None
+        async with self._write_lock:
+            return await self.sqlite_writer.run(job)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -54,8 +67,17 @@ class Database:
             raise ServiceUnavailable("database unreachable") from exc
 
     async def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection and stop the writer thread."""
+        if self.sqlite_writer is not None:
+            self.sqlite_writer.close()
         await self.engine.dispose()
+
+
+def _sqlite_writer(url: str, synchronous: str) -> SqliteWriter | None:
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return None  # an in-memory database is private to one connection
+    return SqliteWriter(database, synchronous=synchronous)
 
 
 def _create_engine(url: str, *, sqlite_synchronous: str) -> AsyncEngine:

@@ -18,11 +18,13 @@ import re2
 from expacti_server.errors import InvalidPattern
 from expacti_server.policy.shell import strip_blanks
 
-__all__ = ["MAX_PATTERN_LENGTH", "CompiledPattern", "RuleType", "compile_pattern"]
+__all__ = ["MAX_PATTERN_LENGTH", "CompiledPattern", "RuleType", "compile_pattern", "glob_to_re2"]
 
 MAX_PATTERN_LENGTH = 4096
 # RE2's own default; a pattern whose automaton needs more memory is refused.
 _MAX_PATTERN_MEMORY = 8 << 20
+# Errors echo the pattern back; the first characters identify it, 4 KiB would not help.
+_ECHO = 200
 
 
 class RuleType(StrEnum):
@@ -44,6 +46,10 @@ class CompiledPattern:
     type: RuleType
     source: str
     _regex: _Matcher | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if (self._regex is None) != (self.type is RuleType.EXACT):
+            raise ValueError("build a CompiledPattern with compile_pattern()")
 
     def matches(self, text: str) -> bool:
         """Exact: equal once blanks around both are stripped. Glob, regex: the whole text."""
@@ -72,13 +78,15 @@ def _rule_type(pattern: str, rule_type: RuleType | str) -> RuleType:
     except ValueError:
         valid = ", ".join(t.value for t in RuleType)
         raise InvalidPattern(
-            f"unknown rule type {rule_type!r}: use one of {valid}", pattern=pattern, type=rule_type
+            f"unknown rule type {rule_type!r}: use one of {valid}",
+            pattern=pattern[:_ECHO],
+            type=str(rule_type)[:_ECHO],
         ) from None
 
 
 def _check_text(pattern: str, kind: RuleType) -> None:
     def reject(reason: str) -> InvalidPattern:
-        return InvalidPattern(reason, pattern=pattern[:200], type=kind.value)
+        return InvalidPattern(reason, pattern=pattern[:_ECHO], type=kind.value)
 
     # An exact pattern is compared stripped, so whitespace alone would be empty.
     if not (strip_blanks(pattern) if kind is RuleType.EXACT else pattern):
@@ -103,7 +111,7 @@ def _compile_re2(regex: str, *, source: str, kind: RuleType) -> _Matcher:
         matcher: _Matcher = re2.compile(regex, options)
     except re2.error as exc:
         raise InvalidPattern(
-            _explain(exc), pattern=source[:200], type=kind.value, re2_error=_re2_message(exc)
+            _explain(exc), pattern=source[:_ECHO], type=kind.value, re2_error=_re2_message(exc)
         ) from None
     return matcher
 
@@ -125,6 +133,8 @@ def _explain(exc: Exception) -> str:
     reason, _, fragment = message.partition(": ")
     if reason == "invalid escape sequence" and re.fullmatch(r"\\[1-9]", fragment):
         return f"backreferences like {fragment} are not supported: {_LINEAR}"
+    if reason == "invalid escape sequence" and fragment == "\\Z":
+        return "\\Z is not supported by RE2: write \\z for the end of the text"
     if reason == "invalid perl operator":
         return _explain_operator(fragment)
     return _REASONS.get(
@@ -147,8 +157,7 @@ def _explain_operator(fragment: str) -> str:
 
 
 _REASONS = {
-    "invalid escape sequence": "the escape sequence {fragment} is not supported by RE2"
-    " (RE2 writes end-of-text as \\z)",
+    "invalid escape sequence": "the escape sequence {fragment} is not supported by RE2",
     "invalid character class": "the character class {fragment} is not valid",
     "invalid character class range": "the character class range {fragment} is not valid",
     "missing ]": "a character class is not closed: missing ] in {fragment}",
@@ -271,4 +280,4 @@ def _class_literal(char: str) -> str:
 
 
 def _glob_error(pattern: str, reason: str) -> InvalidPattern:
-    return InvalidPattern(reason, pattern=pattern[:200], type=RuleType.GLOB.value)
+    return InvalidPattern(reason, pattern=pattern[:_ECHO], type=RuleType.GLOB.value)

@@ -57,18 +57,19 @@ class ParsedCommand:
     the redirection is never lost.
     """
 
-    text: str
+    text: str  # exactly as submitted
     parts: tuple[str, ...]
+    # False on any syntax error, empty text, or text the grammar is known to misread.
     parseable: bool
-    compound: bool
-    control_flow: bool
-    # Not in the original brief: the risk scorer needs it, and it cannot be
-    # recovered from ``parts`` alone (``a; b`` and ``a $(b)`` both give two parts).
+    compound: bool  # more than one part
+    control_flow: bool  # if, for, while, until, case, select, function definitions
+    # Any $( ), backticks, <( ) or >( ). The risk rules need it, and ``parts`` alone
+    # cannot tell ``a; b`` from ``a $(b)``.
     substitution: bool = False
 
 
 class _ThreadParser(threading.local):
-    """One parser per thread: a tree-sitter Parser must not parse on two threads at once."""
+    """One parser per thread: a tree-sitter parser is not thread-safe; building one is cheap."""
 
     def __init__(self) -> None:
         self.parser = Parser(_BASH)

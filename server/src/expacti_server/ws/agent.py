@@ -81,19 +81,47 @@ class AgentConnection:
         self._outbox: asyncio.Queue[bytes] = asyncio.Queue()
         self._inflight: dict[str, str | None] = {}
         self._tasks: tuple[asyncio.Task[None], ...] = ()
+        self._sending_since: float | None = None
+        self._stalled = False
+        self._watch_interval = max(0.05, self._settings.send_timeout_seconds / 4)
+        self._watchdog: asyncio.TimerHandle | asyncio.Handle = asyncio.get_running_loop().call_soon(
+            lambda: None
+        )
 
     async def serve(self) -> None:
         """Run until the client disconnects or stops reading."""
         writer = asyncio.create_task(self._write_loop())
         reader = asyncio.create_task(self._read_loop())
         self._tasks = (reader, writer)
+        watchdog = asyncio.get_running_loop().call_later(self._watch_interval, self._watch)
         try:
             await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            watchdog.cancel()
+            self._watchdog.cancel()
             for task in (reader, writer):
                 task.cancel()
             await asyncio.gather(reader, writer, return_exceptions=True)
+            if self._stalled:
+                with suppress(Exception):
+                    await asyncio.wait_for(self._ws.close(CLOSE_TRY_AGAIN_LATER), 1.0)
             self._detach()
+
+    def _watch(self) -> None:
+        """Drop a client that has not taken a frame for ``send_timeout_seconds``.
+
+        One timer per connection instead of a timeout around every send keeps
+        the hot path free of timer churn.
+        """
+        loop = asyncio.get_running_loop()
+        since = self._sending_since
+        if since is not None and loop.time() - since > self._settings.send_timeout_seconds:
+            log.warning("slow_agent_disconnected", agent=self._principal.name)
+            self._stalled = True
+            for task in self._tasks:
+                task.cancel()
+            return
+        self._watchdog = loop.call_later(self._watch_interval, self._watch)
 
     async def _read_loop(self) -> None:
         await self._send_hello()
@@ -207,18 +235,15 @@ class AgentConnection:
         self._outbox.put_nowait(frame)
 
     async def _write_loop(self) -> None:
-        timeout = self._settings.send_timeout_seconds
+        loop = asyncio.get_running_loop()
         while True:
             frame = await self._outbox.get()
+            self._sending_since = loop.time()
             try:
-                await asyncio.wait_for(self._ws.send_text(frame.decode()), timeout)
-            except TimeoutError:
-                log.warning("slow_agent_disconnected", agent=self._principal.name)
-                with suppress(Exception):
-                    await asyncio.wait_for(self._ws.close(CLOSE_TRY_AGAIN_LATER), 1.0)
-                return
+                await self._ws.send_text(frame.decode())
             except (WebSocketDisconnect, RuntimeError, OSError):
                 return
+            self._sending_since = None
 
     async def _send_hello(self) -> None:
         settings = self._settings

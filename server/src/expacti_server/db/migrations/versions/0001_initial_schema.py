@@ -151,7 +151,13 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_commands_org_status_created", ["org_id", "status", "created_at"], unique=False
         )
-        batch_op.create_index("ix_commands_status_expires", ["status", "expires_at"], unique=False)
+        batch_op.create_index(
+            "ix_commands_pending_expires",
+            ["expires_at"],
+            unique=False,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        )
 
     op.create_table(
         "credentials",
@@ -218,7 +224,7 @@ def downgrade() -> None:
 
     op.drop_table("credentials")
     with op.batch_alter_table("commands", schema=None) as batch_op:
-        batch_op.drop_index("ix_commands_status_expires")
+        batch_op.drop_index("ix_commands_pending_expires")
         batch_op.drop_index("ix_commands_org_status_created")
 
     op.drop_table("commands")
