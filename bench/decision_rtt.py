@@ -10,7 +10,6 @@ machine hits both alike. The result is the ratio of the medians.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import statistics
@@ -23,7 +22,6 @@ from pathlib import Path
 import httpx
 import uvloop
 import websockets
-
 from expacti_server.db.engine import Database
 from expacti_server.db.migrate import upgrade_to_head
 from expacti_server.identity.secrets import CredentialKind
@@ -59,16 +57,24 @@ async def prepare(database_url: str) -> tuple[str, str]:
     await upgrade_to_head(database)
     async with database.write() as conn:
         agent = await issue_credential(
-            conn, org_name="bench", kind=CredentialKind.AGENT_TOKEN, principal_name="bench-agent"
+            conn,
+            org_name="bench",
+            kind=CredentialKind.AGENT_TOKEN,
+            principal_name="bench-agent",
         )
         reviewer = await issue_credential(
-            conn, org_name="bench", kind=CredentialKind.REVIEWER_TOKEN, principal_name="bench"
+            conn,
+            org_name="bench",
+            kind=CredentialKind.REVIEWER_TOKEN,
+            principal_name="bench",
         )
     await database.dispose()
     return agent.secret, reviewer.secret
 
 
-async def measure(connection: websockets.ClientConnection, frames: list[str], reply_type: str) -> list[float]:
+async def measure(
+    connection: websockets.ClientConnection, frames: list[str], reply_type: str
+) -> list[float]:
     samples = []
     for frame in frames:
         start = time.perf_counter_ns()
@@ -99,11 +105,13 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
     }
     server = subprocess.Popen([sys.executable, "-m", "expacti_server", "serve"], env=env)
     echo = subprocess.Popen(
-        [sys.executable, str(HERE / "echo_server.py"), str(echo_port)], stdout=subprocess.PIPE
+        [sys.executable, str(HERE / "echo_server.py"), str(echo_port)],
+        stdout=subprocess.PIPE,
     )
     try:
         wait_for(f"http://127.0.0.1:{server_port}/readyz")
-        assert echo.stdout is not None and echo.stdout.readline().strip() == b"ready"
+        assert echo.stdout is not None
+        assert echo.stdout.readline().strip() == b"ready"
         httpx.post(
             f"http://127.0.0.1:{server_port}/api/v1/whitelist",
             json={"pattern": COMMAND},
@@ -124,7 +132,13 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
             for _ in range(n):
                 counter += 1
                 batch.append(
-                    json.dumps({"type": "submit", "request_id": f"b-{counter}", "command": COMMAND})
+                    json.dumps(
+                        {
+                            "type": "submit",
+                            "request_id": f"b-{counter}",
+                            "command": COMMAND,
+                        }
+                    )
                 )
             return batch
 
@@ -166,10 +180,15 @@ def main() -> None:
     if args.json:
         print(json.dumps(result))
         return
-    print(f"whitelisted decision round trip, {int(result['samples_each'])} samples each")
-    print(f"  bare websockets echo   p50 {result['echo_p50_us']:8.1f} µs   p99 {result['echo_p99_us']:8.1f} µs")
-    print(f"  expacti full server    p50 {result['server_p50_us']:8.1f} µs   p99 {result['server_p99_us']:8.1f} µs")
-    print(f"  ratio (server / echo)  p50 {result['ratio_p50']:8.2f}×     p99 {result['ratio_p99']:8.2f}×")
+    r = result
+    rows = [
+        ("bare websockets echo", r["echo_p50_us"], r["echo_p99_us"], "us"),
+        ("expacti full server", r["server_p50_us"], r["server_p99_us"], "us"),
+        ("ratio (server / echo)", r["ratio_p50"], r["ratio_p99"], "x"),
+    ]
+    print(f"whitelisted decision round trip, {int(r['samples_each'])} samples each")
+    for label, p50, p99, unit in rows:
+        print(f"  {label:<22} p50 {p50:8.2f} {unit:<2}   p99 {p99:8.2f} {unit}")
 
 
 if __name__ == "__main__":

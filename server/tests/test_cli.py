@@ -31,8 +31,12 @@ def cli(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
 def test_tokens_and_api_keys_created_by_the_cli_work(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
     assert cli("migrate", database_url=url).returncode == 0
-    agent = cli("token", "create", "--role", "agent", "--name", "ci", "--org", "acme", database_url=url)
-    reviewer = cli("token", "create", "--role", "reviewer", "--name", "bob", "--org", "acme", database_url=url)
+    agent = cli(
+        "token", "create", "--role", "agent", "--name", "ci", "--org", "acme", database_url=url
+    )
+    reviewer = cli(
+        "token", "create", "--role", "reviewer", "--name", "bob", "--org", "acme", database_url=url
+    )
     key = cli("apikey", "create", "--reviewer", "bob", "--org", "acme", database_url=url)
     for result in (agent, reviewer, key):
         assert result.returncode == 0, result.stderr
@@ -45,7 +49,9 @@ def test_tokens_and_api_keys_created_by_the_cli_work(tmp_path: Path) -> None:
             f"{server.http_url}/api/v1/me", headers={"Authorization": f"Bearer {api_key}"}
         )
         assert (me.json()["role"], me.json()["name"], me.json()["org"]["name"]) == (
-            "reviewer", "bob", "acme",
+            "reviewer",
+            "bob",
+            "acme",
         )
         credential_id = re.search(r"(cred_[0-9a-f]+)", key.stderr)
         assert credential_id is not None

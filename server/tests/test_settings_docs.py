@@ -18,7 +18,9 @@ def test_setting_is_documented(name: str) -> None:
     assert f"`EXPACTI_{name.upper()}`" in text
 
 
-def test_environment_overrides_the_toml_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_overrides_the_toml_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = tmp_path / "config.toml"
     config.write_text('port = 4000\nlog_level = "debug"\n')
     monkeypatch.setenv("EXPACTI_CONFIG", str(config))

@@ -36,6 +36,7 @@ class Peer:
         self.errors: list[BaseException] = []
         self.got_cancel = asyncio.Event()
         self.got_submit = asyncio.Event()
+        self.retried = asyncio.Event()  # a second handshake arrived
 
     @property
     def submits(self) -> list[dict[str, Any]]:
@@ -53,6 +54,8 @@ class Peer:
 
     def check_auth(self, ws: ServerConnection, request: Request) -> Response | None:
         self.handshakes += 1
+        if self.handshakes > 1:
+            self.retried.set()
         status = self.refuse
         if status is None and request.headers.get("Authorization") != f"Bearer {TOKEN}":
             status = 401

@@ -16,7 +16,7 @@ from expacti import (
     ExpactiAuthenticationError,
     ExpactiConnectionError,
     ExpactiProtocolError,
-    _async_client,
+    _pending,
 )
 from peer import TOKEN, Peer, accepted, decision, fake_server, send, wait_for
 
@@ -30,7 +30,7 @@ def client(peer: Peer, **options: Any) -> AsyncExpactiClient:
 @pytest.fixture
 def short_grace(monkeypatch: pytest.MonkeyPatch) -> None:
     """The client's 5 s network slack, shortened so deadline tests stay fast."""
-    monkeypatch.setattr(_async_client, "GRACE_SECONDS", 0.05)
+    monkeypatch.setattr(_pending, "GRACE_SECONDS", 0.05)
 
 
 async def approve_after_accepted(peer: Peer, ws: ServerConnection) -> None:
@@ -382,3 +382,13 @@ async def test_bad_arguments_raise_value_error(
 def test_bad_url_or_token_raise_value_error(url: str, token: str, problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
         AsyncExpactiClient(url, token)
+
+
+async def test_aclose_while_still_connecting_fails_the_run() -> None:
+    async with fake_server(approve_after_accepted, refuse=503) as peer:
+        c = client(peer, reconnect_timeout=30)
+        task = asyncio.create_task(c.run("ls"))
+        await wait_for(peer.retried)  # refused once, retrying
+        await c.aclose()
+        with pytest.raises(ExpactiConnectionError, match="client closed"):
+            await task

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 import shlex
+import signal
 import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from websockets.asyncio.server import ServerConnection
@@ -23,7 +25,7 @@ from expacti import (
 )
 from expacti._cli import exit_status, failure, main
 from factories import make_decision
-from peer import TOKEN, Peer, Script, accepted, decision, fake_server, send
+from peer import TOKEN, Peer, Script, accepted, decision, fake_server, send, wait_for
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 PY = sys.executable
@@ -141,7 +143,7 @@ def test_exit_status(returncode: int, status: int) -> None:
 # -- through a peer: the command runs only when approved --------------------------------
 
 
-def script_for(state: str, **fields: object) -> Script:
+def script_for(state: str, **fields: Any) -> Script:
     async def script(peer: Peer, ws: ServerConnection) -> None:
         submit = await peer.recv(ws)
         await send(ws, accepted(submit))
@@ -215,3 +217,34 @@ async def test_error_frame_is_125(capsys: pytest.CaptureFixture[str]) -> None:
     async with fake_server(refuse) as peer:
         assert await cli(peer, "--", "ls") == 125
     assert "too_many_pending" in capsys.readouterr().err
+
+
+async def test_ctrl_c_while_waiting_cancels_on_the_server_and_exits_130() -> None:
+    async def hold(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        await send(ws, accepted(submit))
+        await peer.recv(ws)
+
+    async with fake_server(hold) as peer:
+        process = subprocess.Popen(  # noqa: ASYNC220 - starts it, the wait is in a thread
+            [PY, "-m", "expacti", "run", "--url", peer.url, "--token", TOKEN, "--", "true"],
+            env={"PYTHONPATH": str(SRC)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            await wait_for(peer.got_submit)
+            process.send_signal(signal.SIGINT)
+            out, err = await asyncio.to_thread(process.communicate, timeout=20)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+        await wait_for(peer.got_cancel)
+    assert (process.returncode, out, err) == (
+        130,
+        "",
+        "expacti: interrupted; the command was cancelled\n",
+    )
+    assert peer.received[-1]["request_id"] == peer.submits[0]["request_id"]

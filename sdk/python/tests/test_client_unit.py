@@ -7,6 +7,7 @@ The peer runs in the test's event loop, so the blocking calls go through
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -106,14 +107,12 @@ async def test_quickstart_exits_without_close() -> None:
             "d = c.run('echo hello from agent')\n"
             "print('approved:', d.approved)\n"
         )
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            quickstart,
-            env={"PYTHONPATH": str(SRC)},
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
         # The bound only keeps a hanging interpreter from hanging the suite.
-        out, err = await asyncio.wait_for(process.communicate(), timeout=20)
-    assert (process.returncode, out, err) == (0, b"approved: True\n", b"")
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-c", quickstart],
+            env={"PYTHONPATH": str(SRC)},
+            capture_output=True,
+            timeout=20,
+        )
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"approved: True\n", b"")

@@ -30,7 +30,9 @@ class Services:
     @classmethod
     def build(cls, settings: Settings) -> Services:
         """Wire the services together (no I/O happens here)."""
-        database = Database(settings.effective_database_url)
+        database = Database(
+            settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous
+        )
         orgs = OrgService(database)
         cache = WhitelistCache()
         targets = TargetGroupService(database)

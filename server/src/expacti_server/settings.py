@@ -50,13 +50,14 @@ class Settings(BaseSettings):
     )
     public_url: str | None = Field(
         default=None,
-        description="Base URL users reach the server at, for printed links. Default: from host and port.",
+        description="Base URL users reach the server at, for printed links. Default: host:port.",
     )
-    default_timeout_seconds: int = Field(
-        default=60,
-        ge=30,
-        le=600,
-        description="Decision timeout for new organisations (each org can change its own, 30-600 s).",
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
+        default="NORMAL",
+        description=(
+            "SQLite durability: NORMAL keeps every committed decision across a process "
+            "crash; FULL also across power loss, at an fsync per commit."
+        ),
     )
     resume_window_seconds: float = Field(
         default=30.0,
@@ -99,7 +100,9 @@ class Settings(BaseSettings):
         if value is None:
             return None
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError("database_url must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+            raise ValueError(
+                "database_url must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
+            )
         return value
 
     @property

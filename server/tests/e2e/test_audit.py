@@ -42,7 +42,9 @@ async def test_submission_and_decision_are_audited_with_who_and_latency(
     assert decided["data"]["latency_ms"] > 0
     assert decided["data"]["risk_score"] > 0
     auto_decided = next(
-        e for e in events if e["command_id"] == auto["command_id"] and e["action"] == "command.decided"
+        e
+        for e in events
+        if e["command_id"] == auto["command_id"] and e["action"] == "command.decided"
     )
     assert auto_decided["data"]["whitelisted"] is True
     assert auto_decided["rule_id"] == auto["rule_id"]

@@ -28,7 +28,8 @@ async def test_an_oversize_frame_closes_only_that_connection(
     await offender.send(json.dumps({"type": "ping", "nonce": "x" * 2_000_000}))
     with pytest.raises(websockets.ConnectionClosed) as closed:
         await offender.recv()
-    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 1009
     assert (await bystander.submit("f-1", "echo still here"))["type"] == "accepted"
     await bystander.close()
 
@@ -88,7 +89,8 @@ async def test_a_hundred_agents_at_once(
     server: ServerProcess, org: OrgTokens, http: httpx.AsyncClient, server_db: Database
 ) -> None:
     await http.post(
-        "/api/v1/whitelist", json={"pattern": "echo ok-*", "type": "glob"},
+        "/api/v1/whitelist",
+        json={"pattern": "echo ok-*", "type": "glob"},
         headers=org.reviewer_headers(),
     )
     tokens = await asyncio.gather(

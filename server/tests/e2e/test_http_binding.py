@@ -35,8 +35,17 @@ async def test_submit_then_long_poll_until_a_reviewer_decides(
     assert decision["decision"] == "approved"
     assert decision["reviewer"] == "alice"
     assert set(decision) == {
-        "request_id", "command_id", "approved", "decision", "latency_ms", "reviewer",
-        "notes", "whitelisted", "rule_id", "risk_score", "anomalies",
+        "request_id",
+        "command_id",
+        "approved",
+        "decision",
+        "latency_ms",
+        "reviewer",
+        "notes",
+        "whitelisted",
+        "rule_id",
+        "risk_score",
+        "anomalies",
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 
 from tests.support.agent import RawAgent
 from tests.support.factories import OrgTokens, make_org
@@ -60,7 +61,11 @@ async def test_denial_reaches_the_waiting_agent_and_is_final(
     )
     assert denied.status_code == 200
     decision = await agent.recv()
-    assert (decision["approved"], decision["decision"], decision["notes"]) == (False, "denied", "no")
+    assert (decision["approved"], decision["decision"], decision["notes"]) == (
+        False,
+        "denied",
+        "no",
+    )
     assert decision["risk_score"] >= 70
     assert "recursive_delete" in decision["anomalies"]
 
@@ -246,11 +251,6 @@ async def test_invalid_tokens_are_refused_everywhere(
         assert response.json()["error"]["code"] == "unauthenticated"
     import websockets
 
-    try:
-        await websockets.connect(
-            server.ws_url, additional_headers={"Authorization": "Bearer nope"}
-        )
-    except websockets.InvalidStatus as refused:
-        assert refused.response.status_code == 401
-    else:
-        raise AssertionError("handshake with a bad token was accepted")
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        await websockets.connect(server.ws_url, additional_headers={"Authorization": "Bearer nope"})
+    assert refused.value.response.status_code == 401

@@ -35,7 +35,9 @@ async def test_an_exact_rule_approves_at_once_and_counts_its_hit(
     assert reply["reviewer"] is None
     assert (await outcome(agent, "w-2", "git status --short"))["type"] == "accepted"
     await agent.close()
-    stored = (await http.get(f"/api/v1/whitelist/{rule['id']}", headers=org.reviewer_headers())).json()
+    stored = (
+        await http.get(f"/api/v1/whitelist/{rule['id']}", headers=org.reviewer_headers())
+    ).json()
     assert stored["hit_count"] == 1
     assert stored["last_hit_at"] is not None
     assert stored["created_by"] == "alice"
@@ -74,7 +76,7 @@ async def test_compound_commands_need_every_part_whitelisted(
         "ls\nrm -rf /",
         "cat <<EOF\n$(rm -rf /)\nEOF",
         "pwd > /etc/passwd",
-        "echo \"unterminated",
+        'echo "unterminated',
     ]
     for number, command in enumerate(refused):
         reply = await outcome(agent, f"c-no-{number}", command)
@@ -82,7 +84,8 @@ async def test_compound_commands_need_every_part_whitelisted(
     allowed = ["ls; pwd", "ls -la && echo done", "pwd\nls"]
     for number, command in enumerate(allowed):
         reply = await outcome(agent, f"c-yes-{number}", command)
-        assert reply["type"] == "decision" and reply["approved"], command
+        assert reply["type"] == "decision", command
+        assert reply["approved"], command
     await agent.close()
     parts = await http.get(
         "/api/v1/commands", params={"status": "pending"}, headers=org.reviewer_headers()
@@ -217,8 +220,6 @@ async def test_rules_can_be_edited_and_deleted_and_every_change_is_audited(
     assert (await outcome(agent, "e-2", "uptime -p"))["type"] == "accepted"
     await agent.close()
     assert (await http.get(url, headers=org.reviewer_headers())).status_code == 404
-    audit = await http.get(
-        "/api/v1/audit", params={"limit": 1000}, headers=org.reviewer_headers()
-    )
+    audit = await http.get("/api/v1/audit", params={"limit": 1000}, headers=org.reviewer_headers())
     actions = [e["action"] for e in audit.json()["items"] if e["rule_id"] == rule["id"]]
     assert {"whitelist.created", "whitelist.updated", "whitelist.deleted"} <= set(actions)

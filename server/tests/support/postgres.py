@@ -52,8 +52,18 @@ class PostgresCluster:
         data = directory / "data"
         subprocess.run(
             _as_postgres(
-                [str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-                 "--no-sync", "-E", "UTF8"]
+                [
+                    str(bin_dir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                    "--no-sync",
+                    "-E",
+                    "UTF8",
+                ]
             ),
             check=True,
             capture_output=True,
@@ -65,8 +75,17 @@ class PostgresCluster:
         )
         subprocess.run(
             _as_postgres(
-                [str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-                 str(directory / "log"), "-w", "start"]
+                [
+                    str(bin_dir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    options,
+                    "-l",
+                    str(directory / "log"),
+                    "-w",
+                    "start",
+                ]
             ),
             check=True,
             capture_output=True,
@@ -76,8 +95,18 @@ class PostgresCluster:
     def create_database(self, name: str) -> str:
         """A new empty database; returns its asyncpg URL."""
         subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-q",
-             "-c", f'CREATE DATABASE "{name}"'],
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-q",
+                "-c",
+                f'CREATE DATABASE "{name}"',
+            ],
             check=True,
             capture_output=True,
         )
@@ -87,8 +116,14 @@ class PostgresCluster:
         """Stop the cluster and remove its files."""
         subprocess.run(
             _as_postgres(
-                [str(_bin_dir() / "pg_ctl"), "-D", str(self.directory / "data"), "-m",
-                 "immediate", "stop"]
+                [
+                    str(_bin_dir() / "pg_ctl"),
+                    "-D",
+                    str(self.directory / "data"),
+                    "-m",
+                    "immediate",
+                    "stop",
+                ]
             ),
             check=False,
             capture_output=True,

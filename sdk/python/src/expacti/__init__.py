@@ -6,6 +6,8 @@ client = ExpactiClient(url="ws://localhost:3001/shell/ws", token="demo-shell-tok
 decision = client.run("terraform apply")  # blocks until a human decides
 """
 
+import logging
+
 from ._async_client import AsyncExpactiClient
 from ._client import ExpactiClient
 from ._decision import Decision
@@ -31,3 +33,7 @@ __all__ = [
     "ExpactiProtocolError",
     "__version__",
 ]
+
+# A library logs but never prints: without this, Python's last-resort handler would write
+# warnings to stderr of every program (and the CLI) that did not configure logging.
+logging.getLogger("expacti").addHandler(logging.NullHandler())

@@ -6,11 +6,9 @@ import asyncio
 import logging
 import math
 import uuid
-from collections import deque
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Final, Self, TypeAlias
+from typing import Any, Final, Self
 
 from websockets.exceptions import ConnectionClosed
 
@@ -39,64 +37,15 @@ from ._frames import (
     parse_server_frame,
     submit_frame,
 )
+from ._pending import MAX_TIMEOUT_SECONDS, PendingCommand
 
-__all__ = ["GRACE_SECONDS", "MAX_TIMEOUT_SECONDS", "AsyncExpactiClient"]
-
-GRACE_SECONDS: Final = 5.0
-"""How much longer than the server's timeout the client waits, for network slack."""
-
-MAX_TIMEOUT_SECONDS: Final = 600
-"""The longest timeout the protocol allows (10 minutes)."""
+__all__ = ["AsyncExpactiClient"]
 
 _DEFAULT_MAX_FRAME_BYTES: Final = 1_048_576
 _CANCEL_SEND_TIMEOUT: Final = 1.0
 _STABLE_SECONDS: Final = 10.0  # a connection that lived this long resets the backoff
 
 logger = logging.getLogger("expacti")
-
-_Event: TypeAlias = Accepted | DecisionFrame | ErrorFrame | ExpactiError
-
-
-class _Pending:
-    """One ``run()`` waiting for its decision, and the frames routed to it."""
-
-    def __init__(self, request_id: str, command: str, frame: str, *, timeout: float | None) -> None:
-        loop = asyncio.get_running_loop()
-        self.request_id = request_id
-        self.command = command
-        self.frame = frame
-        self.fixed_deadline = timeout is not None
-        # Without a timeout the server's maximum bounds the wait until `accepted` tells more.
-        self.latest = loop.time() + (timeout or MAX_TIMEOUT_SECONDS) + GRACE_SECONDS
-        self.deadline = self.latest
-        self.command_id: str | None = None
-        self._events: deque[_Event] = deque()
-        self._arrived: asyncio.Future[None] | None = None
-
-    def deliver(self, event: _Event) -> None:
-        self._events.append(event)
-        if self._arrived is not None and not self._arrived.done():
-            self._arrived.set_result(None)
-
-    def take(self) -> _Event | None:
-        return self._events.popleft() if self._events else None
-
-    async def wait(self, lost: asyncio.Future[None], seconds: float) -> None:
-        """Return when an event is queued, the connection is lost, or ``seconds`` passed."""
-        if self._events:
-            return
-        self._arrived = asyncio.get_running_loop().create_future()
-        await asyncio.wait(
-            {self._arrived, lost}, timeout=max(seconds, 0.0), return_when=asyncio.FIRST_COMPLETED
-        )
-
-    def expires(self, expires_at: datetime) -> None:
-        """Move the deadline to the server's ``expires_at`` (plus grace), if none was given."""
-        if self.fixed_deadline:
-            return
-        left = max((expires_at - datetime.now(UTC)).total_seconds(), 0.0)
-        now = asyncio.get_running_loop().time()
-        self.deadline = min(self.latest, now + left + GRACE_SECONDS)
 
 
 class AsyncExpactiClient:
@@ -127,7 +76,7 @@ class AsyncExpactiClient:
         self._max_backoff = max_backoff
         self._conn: Connection | None = None
         self._opening: asyncio.Task[Connection] | None = None
-        self._pending: dict[str, _Pending] = {}
+        self._pending: dict[str, PendingCommand] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._failures = 0
         self._hello: Hello | None = None
@@ -180,7 +129,7 @@ class AsyncExpactiClient:
             context=context,
         )
         self._check_frame_size(frame)
-        pending = _Pending(request_id, command, frame, timeout=timeout)
+        pending = PendingCommand(request_id, command, frame, timeout=timeout)
         self._pending[request_id] = pending
         try:
             result = await self._wait_for_decision(pending)
@@ -213,7 +162,7 @@ class AsyncExpactiClient:
 
     # -- waiting for one decision --------------------------------------------------------
 
-    async def _wait_for_decision(self, pending: _Pending) -> DecisionFrame:
+    async def _wait_for_decision(self, pending: PendingCommand) -> DecisionFrame:
         unavailable = 0
         while True:
             conn = await self._connection(deadline=pending.deadline)
@@ -235,7 +184,7 @@ class AsyncExpactiClient:
                 await pending.wait(conn.lost, delay)
 
     async def _next_outcome(
-        self, pending: _Pending, conn: Connection
+        self, pending: PendingCommand, conn: Connection
     ) -> DecisionFrame | ErrorFrame | None:
         """The decision, an ``unavailable`` error to retry, or None if the connection is lost."""
         loop = asyncio.get_running_loop()
@@ -266,7 +215,7 @@ class AsyncExpactiClient:
                 return event
             pending.expires(event.expires_at)
 
-    async def _try_cancel(self, pending: _Pending, reason: str) -> None:
+    async def _try_cancel(self, pending: PendingCommand, reason: str) -> None:
         """Best effort: ask the server to cancel; a lost connection cancels it anyway."""
         conn = self._conn
         if conn is None or not conn.alive:
@@ -277,7 +226,7 @@ class AsyncExpactiClient:
         except (TimeoutError, OSError):
             logger.debug("could not send cancel for %s", pending.request_id)
 
-    def _cancel_in_background(self, pending: _Pending, reason: str) -> None:
+    def _cancel_in_background(self, pending: PendingCommand, reason: str) -> None:
         task = asyncio.get_running_loop().create_task(self._try_cancel(pending, reason))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
@@ -340,6 +289,8 @@ class AsyncExpactiClient:
                     break
         except ConnectionClosed as exc:
             logger.info("connection to %s lost: %s", self._url, exc)
+        except Exception:  # a bug here must not leave waiters hanging: they resume elsewhere
+            logger.exception("reading from %s failed", self._url)
         finally:
             lived = asyncio.get_running_loop().time() - conn.opened_at
             self._failures = 1 if lived >= _STABLE_SECONDS else self._failures + 1

@@ -112,7 +112,8 @@ class ExpactiClient:
                 raise ExpactiConnectionError("client closed")
             if threading.current_thread() is self._thread:
                 raise RuntimeError("ExpactiClient cannot be used from its own event loop thread")
-            future = asyncio.run_coroutine_threadsafe(make(), self._ensure_loop())
+            loop = self._ensure_loop()
+            future = asyncio.run_coroutine_threadsafe(make(), loop)
         try:
             return future.result()
         except BaseException:

@@ -89,8 +89,10 @@ async def open_websocket(url: str, token: str, *, open_timeout: float) -> Client
         raise
 
 
-def _error_message(body: bytes | bytearray) -> str | None:
+def _error_message(body: bytes | bytearray | None) -> str | None:
     """The ``error.message`` of a JSON error body, if the body is one."""
+    if not body:  # websockets < 14 may give None
+        return None
     try:
         error = json.loads(body).get("error")
     except (ValueError, AttributeError):

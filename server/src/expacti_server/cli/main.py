@@ -102,13 +102,14 @@ def eval_stack() -> None:
     console.print(f"  Data:                   {settings.effective_database_url}")
     console.print(f"  Agent token:            {DEMO_AGENT_TOKEN}")
     console.print(f"  Reviewer token:         {DEMO_REVIEWER_TOKEN}")
+    auth = f"-H 'Authorization: Bearer {DEMO_REVIEWER_TOKEN}'"
     console.print(
-        "  Pending commands:       "
-        f"curl -H 'Authorization: Bearer {DEMO_REVIEWER_TOKEN}' '{base}/api/v1/commands?status=pending'"
+        f"  Pending commands:       curl {auth} '{base}/api/v1/commands?status=pending'",
+        soft_wrap=True,
     )
     console.print(
-        "  Approve one:            "
-        f"curl -X POST -H 'Authorization: Bearer {DEMO_REVIEWER_TOKEN}' {base}/api/v1/commands/ID/approve"
+        f"  Approve one:            curl -X POST {auth} {base}/api/v1/commands/ID/approve",
+        soft_wrap=True,
     )
     _serve(settings)
 
@@ -167,7 +168,9 @@ def token_revoke(
 
     results = _run_with_database(_settings(), work)
     for credential_id, revoked in zip(credential_ids, results, strict=True):
-        console.print(f"{credential_id}: {'revoked' if revoked else 'not found or already revoked'}")
+        console.print(
+            f"{credential_id}: {'revoked' if revoked else 'not found or already revoked'}"
+        )
     if not all(results):
         raise typer.Exit(1)
 

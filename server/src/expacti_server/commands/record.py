@@ -59,7 +59,7 @@ class CommandRecord:
     @classmethod
     def from_row(cls, row: RowMapping | dict[str, Any]) -> CommandRecord:
         """Build from a commands-table row mapping."""
-        return cls(**{name: row[name] for name in cls.__slots__})  # type: ignore[attr-defined]
+        return cls(**{name: row[name] for name in cls.__slots__})
 
     @property
     def is_pending(self) -> bool:

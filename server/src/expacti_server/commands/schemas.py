@@ -92,7 +92,7 @@ class CommandView(BaseModel):
             session=record.session,
             context=record.context,
             agent=AgentRef(id=record.agent_id, name=record.agent_name),
-            status=record.status,  # type: ignore[arg-type]
+            status=record.status,
             risk_score=record.risk_score,
             anomalies=record.anomalies,
             created_at=record.created_at,

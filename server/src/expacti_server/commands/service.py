@@ -99,9 +99,7 @@ class CommandService:
         # Agent connections waiting on each pending command (reviewers' long
         # polls also listen on the hub, but do not keep a command alive).
         self._attached: dict[str, set[Listener[DecisionView]]] = {}
-        self.scheduler = DeadlineScheduler(
-            on_timeout=self._time_out, on_abandoned=self._abandon
-        )
+        self.scheduler = DeadlineScheduler(on_timeout=self._time_out, on_abandoned=self._abandon)
 
     # ----------------------------------------------------------------- startup
 
@@ -160,7 +158,9 @@ class CommandService:
             return await self._resume(principal, submission, listener)
         except Exception as exc:
             self._drop_listener(values["id"], listener)
-            raise ServiceUnavailable("the command could not be stored; nothing was created") from exc
+            raise ServiceUnavailable(
+                "the command could not be stored; nothing was created"
+            ) from exc
         if not rule_ids:
             self.scheduler.schedule_timeout(values["id"], values["expires_at"])
         return SubmitOutcome(CommandRecord.from_row(values), created=True)

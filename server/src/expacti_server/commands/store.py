@@ -51,11 +51,9 @@ async def store_submission(
             _AUDIT.insert(conn, audit_events)
             if rule_ids:
                 marks = ", ".join("?" for _ in rule_ids)
-                conn.execute(
-                    "UPDATE whitelist_rules SET hit_count = hit_count + 1, last_hit_at = ? "
-                    f"WHERE id IN ({marks})",  # noqa: S608 - placeholders only
-                    (hit_at, *rule_ids),
-                )
+                # Only "?" placeholders are interpolated.
+                sql = f"UPDATE whitelist_rules SET hit_count = hit_count + 1, last_hit_at = ? WHERE id IN ({marks})"  # noqa: S608, E501
+                conn.execute(sql, (hit_at, *rule_ids))
 
         try:
             await database.run_sqlite(job)

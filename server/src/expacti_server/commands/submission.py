@@ -85,9 +85,7 @@ def _check_session(session: dict[str, Any] | None) -> None:
 def _check_metadata_size(submission: Submission, limits: Limits) -> None:
     if submission.session is None and submission.context is None:
         return
-    size = len(
-        json.dumps([submission.session, submission.context], separators=(",", ":")).encode()
-    )
+    size = len(json.dumps([submission.session, submission.context], separators=(",", ":")).encode())
     if size > limits.max_metadata_bytes:
         raise PayloadTooLarge(
             f"session and context exceed {limits.max_metadata_bytes} bytes of JSON",

@@ -79,9 +79,7 @@ class DeadlineScheduler:
         when = loop.time() + max(0.0, wall_deadline - time.time())
         table[command_id] = loop.call_at(when, self._fire, table, command_id, action)
 
-    def _fire(
-        self, table: dict[str, asyncio.TimerHandle], command_id: str, action: Expire
-    ) -> None:
+    def _fire(self, table: dict[str, asyncio.TimerHandle], command_id: str, action: Expire) -> None:
         table.pop(command_id, None)
         task = asyncio.get_running_loop().create_task(self._run(table, action, command_id))
         self._tasks.add(task)

@@ -48,7 +48,8 @@ class Database:
 
         It takes the same lock as ``write()``, so the two never contend for SQLite's lock.
         """
-        assert self._write_lock is not None and self.sqlite_writer is not None
+        if self._write_lock is None or self.sqlite_writer is None:
+            raise RuntimeError("run_sqlite needs a file-backed SQLite database")
         async with self._write_lock:
             return await self.sqlite_writer.run(job)
 

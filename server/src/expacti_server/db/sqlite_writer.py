@@ -68,10 +68,10 @@ class RowEncoder:
     def __init__(self, table: Table) -> None:
         # Integer primary keys marked autoincrement are left to SQLite's rowid.
         columns = [c for c in table.columns if not (c.primary_key and c.autoincrement is True)]
-        self.sql = (
-            f"INSERT INTO {table.name} ({', '.join(c.key for c in columns)}) "
-            f"VALUES ({', '.join(':' + c.key for c in columns)})"
-        )
+        names = ", ".join(c.key for c in columns)
+        params = ", ".join(":" + c.key for c in columns)
+        # Table and column names come from our own models, never from input.
+        self.sql = f"INSERT INTO {table.name} ({names}) VALUES ({params})"  # noqa: S608
         self._processors = [(c.key, _processor(c)) for c in columns]
 
     def encode(self, values: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +107,7 @@ class SqliteWriter:
         self._thread: threading.Thread | None = None
 
     async def run(self, job: Job[T]) -> T:
-        """Run ``job(conn)`` inside BEGIN IMMEDIATE … COMMIT; any error rolls it back and re-raises."""
+        """Run ``job(conn)`` in BEGIN IMMEDIATE … COMMIT; an error rolls back and re-raises."""
         conn = self._inline_connection()
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -169,7 +169,7 @@ class SqliteWriter:
             conn.execute("BEGIN IMMEDIATE")
             result = job(conn)
             conn.execute("COMMIT")
-        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
+        except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             _settle(future, error=exc)
@@ -192,7 +192,9 @@ def _checkpoint(conn: sqlite3.Connection) -> None:
     conn.execute("BEGIN")
 
 
-def _settle(future: asyncio.Future[Any], *, result: Any = None, error: BaseException | None = None) -> None:
+def _settle(
+    future: asyncio.Future[Any], *, result: Any = None, error: BaseException | None = None
+) -> None:
     def apply() -> None:
         if future.done():
             return

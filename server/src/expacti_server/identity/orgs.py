@@ -22,7 +22,9 @@ class OrgView(BaseModel):
 
     id: str
     name: str
-    timeout_seconds: int = Field(description="Seconds a command waits for a decision before it is timed out (auto-deny).")
+    timeout_seconds: int = Field(
+        description="Seconds a command waits for a decision before it is timed out (auto-deny)."
+    )
 
 
 class OrgUpdate(BaseModel):
@@ -54,7 +56,9 @@ class OrgService:
         """Change the org's timeout policy (30 s - 10 min); applies to new commands."""
         check_timeout_policy(change.timeout_seconds)
         async with self._db.write() as conn:
-            before = await conn.scalar(select(Org.timeout_seconds).where(Org.id == principal.org_id))
+            before = await conn.scalar(
+                select(Org.timeout_seconds).where(Org.id == principal.org_id)
+            )
             await conn.execute(
                 update(Org)
                 .where(Org.id == principal.org_id)

@@ -35,6 +35,8 @@ async def get_org(reviewer: ReviewerPrincipal, services: ServicesDep) -> OrgView
 
 
 @router.patch("/org", response_model=OrgView)
-async def update_org(body: OrgUpdate, reviewer: ReviewerPrincipal, services: ServicesDep) -> OrgView:
+async def update_org(
+    body: OrgUpdate, reviewer: ReviewerPrincipal, services: ServicesDep
+) -> OrgView:
     """Change the decision timeout (30-600 s); it applies to commands submitted afterwards."""
     return await services.orgs.update(reviewer, body)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from expacti_server.audit import service as audit
@@ -45,12 +45,10 @@ async def ensure_org(conn: AsyncConnection, *, name: str, timeout_seconds: int =
     check_timeout_policy(timeout_seconds)
     org_id = new_id("org")
     await conn.execute(
-        Org.__table__.insert(),
+        insert(Org),
         {"id": org_id, "name": name, "timeout_seconds": timeout_seconds, "created_at": utcnow()},
     )
-    await audit.record(
-        conn, org_id=org_id, actor=SYSTEM, action="org.created", data={"name": name}
-    )
+    await audit.record(conn, org_id=org_id, actor=SYSTEM, action="org.created", data={"name": name})
     return org_id
 
 
@@ -66,14 +64,12 @@ def check_timeout_policy(timeout_seconds: int) -> None:
 async def _ensure_member(
     conn: AsyncConnection, table: type[Agent] | type[Reviewer], *, org_id: str, name: str
 ) -> str:
-    found = await conn.scalar(
-        select(table.id).where(table.org_id == org_id, table.name == name)
-    )
+    found = await conn.scalar(select(table.id).where(table.org_id == org_id, table.name == name))
     if found is not None:
         return found
     member_id = new_id("agt" if table is Agent else "rev")
     await conn.execute(
-        table.__table__.insert(),
+        insert(table),
         {"id": member_id, "org_id": org_id, "name": name, "created_at": utcnow()},
     )
     return member_id
@@ -103,7 +99,7 @@ async def issue_credential(
     secret = secret or new_secret(kind)
     credential_id = new_id("cred")
     await conn.execute(
-        Credential.__table__.insert(),
+        insert(Credential),
         {
             "id": credential_id,
             "org_id": org_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from expacti_server.audit import service as audit
@@ -65,7 +65,7 @@ class TargetGroupService:
                 )
             )
             await conn.execute(
-                TargetGroup.__table__.insert(),
+                insert(TargetGroup),
                 {
                     "id": new_id("tgrp"),
                     "org_id": principal.org_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from expacti_server.audit import service as audit
@@ -74,7 +74,7 @@ async def insert_rule(
         hit_count=0,
         last_hit_at=None,
     )
-    await conn.execute(WhitelistRule.__table__.insert(), _columns(rule))
+    await conn.execute(insert(WhitelistRule), _columns(rule))
     await audit.record(
         conn,
         org_id=principal.org_id,
@@ -179,9 +179,7 @@ class WhitelistService:
 async def _load(conn: AsyncConnection, org_id: str, rule_id: str) -> WhitelistRule:
     row = (
         await conn.execute(
-            select(WhitelistRule).where(
-                WhitelistRule.id == rule_id, WhitelistRule.org_id == org_id
-            )
+            select(WhitelistRule).where(WhitelistRule.id == rule_id, WhitelistRule.org_id == org_id)
         )
     ).first()
     if row is None:

@@ -6,6 +6,7 @@ import asyncio
 import time
 from contextlib import suppress
 
+import msgspec
 import structlog
 from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -261,7 +262,7 @@ class AgentConnection:
                 "resume_window_seconds": settings.resume_window_seconds,
             },
         }
-        self._queue(frames.msgspec.json.encode(hello))
+        self._queue(msgspec.json.encode(hello))
 
     def _detach(self) -> None:
         waiting = [cid for cid in self._inflight.values() if cid is not None]

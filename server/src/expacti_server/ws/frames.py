@@ -89,11 +89,12 @@ _encoder = msgspec.json.Encoder()
 def decode(raw: str | bytes) -> ClientFrame:
     """Parse one client frame, raising the typed error the protocol names for each fault."""
     try:
-        return _decoder.decode(raw)
+        frame: ClientFrame = _decoder.decode(raw)
     except msgspec.ValidationError as exc:
         raise _classify(str(exc)) from None
     except msgspec.DecodeError:
         raise MalformedJSON("frame is not valid JSON") from None
+    return frame
 
 
 def _classify(message: str) -> ExpactiError:

@@ -8,7 +8,9 @@ from expacti_server.db.tables import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("run migrations through `expacti-server migrate`, which supplies a connection")
+    raise RuntimeError(
+        "run migrations through `expacti-server migrate`, which supplies a connection"
+    )
 
 context.configure(
     connection=connection,
