@@ -18,7 +18,6 @@ help:
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.runtime: $(BIN)/python requirements/runtime.lock server/pyproject.toml sdk/python/pyproject.toml
 	$(BIN)/pip install --quiet -r requirements/runtime.lock

@@ -83,6 +83,7 @@ class AgentConnection:
         self._inflight: dict[str, str | None] = {}
         self._tasks: tuple[asyncio.Task[None], ...] = ()
         self._sending_since: float | None = None
+        self._send_lock = asyncio.Lock()
         self._stalled = False
         self._watch_interval = max(0.05, self._settings.send_timeout_seconds / 4)
         self._watchdog: asyncio.TimerHandle | asyncio.Handle = asyncio.get_running_loop().call_soon(
@@ -136,6 +137,8 @@ class AgentConnection:
                 self._queue(frames.error_frame(MalformedJSON("binary frames are not accepted")))
                 continue
             await self._handle(raw, received_at)
+            if not await self._flush():
+                return
 
     async def _handle(self, raw: str, received_at: float) -> None:
         request_id: str | None = None
@@ -236,15 +239,39 @@ class AgentConnection:
         self._outbox.put_nowait(frame)
 
     async def _write_loop(self) -> None:
-        loop = asyncio.get_running_loop()
+        """Send what other tasks queued (decisions made by reviewers, timeouts)."""
         while True:
             frame = await self._outbox.get()
-            self._sending_since = loop.time()
-            try:
-                await self._ws.send_text(frame.decode())
-            except (WebSocketDisconnect, RuntimeError, OSError):
-                return
-            self._sending_since = None
+            async with self._send_lock:
+                if not await self._send(frame):
+                    return
+                await self._drain()
+
+    async def _flush(self) -> bool:
+        """Send the replies to the frame just handled from the reader itself.
+
+        This saves waking the writer task on the hot path; the lock keeps the
+        two senders from interleaving.
+        """
+        if self._outbox.empty() or self._send_lock.locked():
+            return True
+        async with self._send_lock:
+            return await self._drain()
+
+    async def _drain(self) -> bool:
+        while not self._outbox.empty():
+            if not await self._send(self._outbox.get_nowait()):
+                return False
+        return True
+
+    async def _send(self, frame: bytes) -> bool:
+        self._sending_since = asyncio.get_running_loop().time()
+        try:
+            await self._ws.send_text(frame.decode())
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return False
+        self._sending_since = None
+        return True
 
     async def _send_hello(self) -> None:
         settings = self._settings
