@@ -40,6 +40,25 @@ def free_port() -> int:
         return port
 
 
+def _cpus() -> list[int]:
+    return sorted(os.sched_getaffinity(0))
+
+
+def _server_cpu() -> None:
+    # Both servers on the same core, the client on another: the two
+    # measurements then share one placement instead of whatever the scheduler
+    # picks, which on a 2-core machine swings the baseline by 2x.
+    cpus = _cpus()
+    if len(cpus) > 1:
+        os.sched_setaffinity(0, {cpus[-1]})
+
+
+def _client_cpu() -> None:
+    cpus = _cpus()
+    if len(cpus) > 1:
+        os.sched_setaffinity(0, {cpus[0]})
+
+
 def wait_for(url: str) -> None:
     for _ in range(300):
         try:
@@ -176,6 +195,7 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     parser.add_argument("--json", action="store_true", help="print JSON only")
     args = parser.parse_args()
+    _client_cpu()
     result = uvloop.run(run(args))
     if args.json:
         print(json.dumps(result))

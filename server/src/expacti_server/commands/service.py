@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import functools
 import time
 from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from expacti_server.audit.actor import SYSTEM, Actor
+from expacti_server.audit.actor import SYSTEM
 from expacti_server.audit.models import AuditEvent
 from expacti_server.commands.models import Command
 from expacti_server.commands.record import CommandRecord, DecisionView
@@ -30,6 +29,7 @@ from expacti_server.commands.status import Status
 from expacti_server.commands.store import DuplicateRequest, store_submission
 from expacti_server.commands.submission import Limits, Submission, validate_submission
 from expacti_server.commands.timers import DeadlineScheduler
+from expacti_server.commands.transitions import finalize, submission_audit_events
 from expacti_server.db.base import utcnow
 from expacti_server.db.engine import Database
 from expacti_server.errors import (
@@ -43,8 +43,7 @@ from expacti_server.errors import (
 from expacti_server.identity.orgs import OrgService
 from expacti_server.identity.principal import Principal, Role
 from expacti_server.ids import new_id
-from expacti_server.policy.risk import RiskAssessment, assess_risk
-from expacti_server.policy.shell import ParsedCommand, parse_command
+from expacti_server.policy.analysis import analyse
 from expacti_server.realtime.hub import DecisionHub, Listener
 from expacti_server.targets.service import TargetGroupService
 from expacti_server.whitelist.cache import WhitelistCache, index_rule
@@ -55,17 +54,6 @@ log = structlog.get_logger(__name__)
 
 MAX_NOTE_LENGTH = 4000
 _INSERT_AUDIT = insert(AuditEvent)
-
-
-@functools.lru_cache(maxsize=4096)
-def analyse(command: str) -> tuple[ParsedCommand, RiskAssessment]:
-    """Parse and risk-score a command text.
-
-    Both are pure functions of the text, and routine commands repeat, so the
-    results are cached: a repeated command skips the grammar and the rules.
-    """
-    parsed = parse_command(command)
-    return parsed, assess_risk(parsed)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -149,7 +137,7 @@ class CommandService:
             await store_submission(
                 self._db,
                 command=values,
-                audit_events=_submission_audit(principal, values, now),
+                audit_events=submission_audit_events(principal, values, now, rule_ids),
                 rule_ids=rule_ids,
                 at=now,
             )
@@ -274,9 +262,7 @@ class CommandService:
         async with self._db.write() as conn:
             record = await self._load(conn, principal, command_id)
             spec = _rule_for(record, whitelist) if whitelist is not None else None
-            decided = await _finalize(
-                conn, record, status=status, actor=principal.actor, notes=note
-            )
+            decided = await finalize(conn, record, status=status, actor=principal.actor, notes=note)
             if spec is not None:
                 rule = await insert_rule(
                     conn, principal=principal, spec=spec, from_command_id=record.id
@@ -306,7 +292,7 @@ class CommandService:
                 record = found
             if not record.is_pending:
                 return record
-            decided = await _finalize(
+            decided = await finalize(
                 conn,
                 record,
                 status=Status.CANCELLED,
@@ -333,7 +319,7 @@ class CommandService:
             if notes is None:
                 waited = round((record.expires_at - record.created_at).total_seconds())
                 notes = f"no decision within {waited} s"
-            decided = await _finalize(conn, record, status=status, actor=SYSTEM, notes=notes)
+            decided = await finalize(conn, record, status=status, actor=SYSTEM, notes=notes)
         self._announce(decided)
 
     def _announce(self, record: CommandRecord) -> None:
@@ -414,112 +400,6 @@ class CommandService:
             # another org, so ids cannot be probed across organisations.
             raise NotFound("no such command", command_id=command_id)
         return CommandRecord.from_row(row._mapping)
-
-
-async def _finalize(
-    conn: AsyncConnection,
-    record: CommandRecord,
-    *,
-    status: Status,
-    actor: Actor,
-    notes: str | None,
-) -> CommandRecord:
-    """Move a pending command to its final state, inside the caller's transaction."""
-    now = utcnow()
-    latency_ms = (now - record.created_at).total_seconds() * 1000.0
-    reviewer_id = actor.id if actor.type == "reviewer" else None
-    reviewer_name = actor.name if actor.type == "reviewer" else None
-    result = await conn.execute(
-        update(Command)
-        .where(Command.id == record.id, Command.status == Status.PENDING)
-        .values(
-            status=status,
-            decided_at=now,
-            reviewer_id=reviewer_id,
-            reviewer_name=reviewer_name,
-            notes=notes,
-            latency_ms=latency_ms,
-        )
-    )
-    if result.rowcount != 1:
-        raise AlreadyDecided(command_id=record.id)
-    await conn.execute(
-        _INSERT_AUDIT,
-        {
-            "at": now,
-            "org_id": record.org_id,
-            "actor_type": actor.type,
-            "actor_id": actor.id,
-            "actor_name": actor.name,
-            "action": "command.decided",
-            "command_id": record.id,
-            "rule_id": None,
-            "data": {
-                "decision": status.value,
-                "latency_ms": round(latency_ms, 3),
-                "risk_score": record.risk_score,
-                "whitelisted": False,
-                "notes": notes,
-            },
-        },
-    )
-    return dataclasses.replace(
-        record,
-        status=status.value,
-        decided_at=now,
-        reviewer_id=reviewer_id,
-        reviewer_name=reviewer_name,
-        notes=notes,
-        latency_ms=latency_ms,
-    )
-
-
-def _submission_audit(
-    principal: Principal, values: dict[str, Any], now: datetime
-) -> list[dict[str, Any]]:
-    """The audit events of a submission: submitted, and decided too when whitelisted."""
-    base = {
-        "at": now,
-        "org_id": principal.org_id,
-        "actor_type": "agent",
-        "actor_id": principal.id,
-        "actor_name": principal.name,
-        "command_id": values["id"],
-    }
-    events = [
-        {
-            **base,
-            "action": "command.submitted",
-            "rule_id": None,
-            "data": {
-                "command": values["command"],
-                "target": values["target"],
-                "request_id": values["request_id"],
-                "origin": values["origin"],
-                "risk_score": values["risk_score"],
-                "anomalies": values["anomalies"],
-                "expires_at": values["expires_at"].isoformat(),
-            },
-        }
-    ]
-    if values["whitelisted"]:
-        events.append(
-            {
-                **base,
-                "actor_type": SYSTEM.type,
-                "actor_id": None,
-                "actor_name": SYSTEM.name,
-                "action": "command.decided",
-                "rule_id": values["rule_id"],
-                "data": {
-                    "decision": Status.APPROVED.value,
-                    "latency_ms": round(values["latency_ms"], 3),
-                    "risk_score": values["risk_score"],
-                    "whitelisted": True,
-                },
-            }
-        )
-    return events
 
 
 def _rule_for(record: CommandRecord, spec: WhitelistRuleSpec) -> WhitelistRuleCreate:

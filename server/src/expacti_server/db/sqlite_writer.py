@@ -18,10 +18,11 @@ SQLAlchemy.
 from __future__ import annotations
 
 import asyncio
+import functools
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -42,8 +43,10 @@ def _encode_json(value: Any) -> str | None:
     return None if value is None else _JSON.encode(value).decode()
 
 
+@functools.lru_cache(maxsize=64)
 def _encode_datetime(value: datetime | None) -> str | None:
     # SQLAlchemy's SQLite storage format, always with microseconds, in UTC.
+    # Cached: one submission stores the same instant in several columns.
     if value is None:
         return None
     utc = value.astimezone(UTC)
@@ -81,9 +84,12 @@ class RowEncoder:
             for key, process in self._processors
         }
 
-    def insert(self, conn: sqlite3.Connection, rows: Iterable[dict[str, Any]]) -> None:
+    def insert(self, conn: sqlite3.Connection, rows: Sequence[dict[str, Any]]) -> None:
         """Insert rows inside the caller's transaction."""
-        conn.executemany(self.sql, [self.encode(row) for row in rows])
+        if len(rows) == 1:
+            conn.execute(self.sql, self.encode(rows[0]))  # cheaper than executemany
+        else:
+            conn.executemany(self.sql, [self.encode(row) for row in rows])
 
 
 CHECKPOINT_EVERY_COMMITS = 1000

@@ -1,0 +1,132 @@
+"""State transitions of a command and the audit events that go with them.
+
+Each function runs inside the caller's transaction, so a transition and its
+audit record commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from expacti_server.audit.actor import SYSTEM, Actor
+from expacti_server.audit.models import AuditEvent
+from expacti_server.commands.models import Command
+from expacti_server.commands.record import CommandRecord
+from expacti_server.commands.status import Status
+from expacti_server.db.base import utcnow
+from expacti_server.errors import AlreadyDecided
+from expacti_server.identity.principal import Principal
+
+_INSERT_AUDIT = insert(AuditEvent)
+
+
+async def finalize(
+    conn: AsyncConnection,
+    record: CommandRecord,
+    *,
+    status: Status,
+    actor: Actor,
+    notes: str | None,
+) -> CommandRecord:
+    """Move a pending command to its final state, inside the caller's transaction."""
+    now = utcnow()
+    latency_ms = (now - record.created_at).total_seconds() * 1000.0
+    reviewer_id = actor.id if actor.type == "reviewer" else None
+    reviewer_name = actor.name if actor.type == "reviewer" else None
+    result = await conn.execute(
+        update(Command)
+        .where(Command.id == record.id, Command.status == Status.PENDING)
+        .values(
+            status=status,
+            decided_at=now,
+            reviewer_id=reviewer_id,
+            reviewer_name=reviewer_name,
+            notes=notes,
+            latency_ms=latency_ms,
+        )
+    )
+    if result.rowcount != 1:
+        raise AlreadyDecided(command_id=record.id)
+    await conn.execute(
+        _INSERT_AUDIT,
+        {
+            "at": now,
+            "org_id": record.org_id,
+            "actor_type": actor.type,
+            "actor_id": actor.id,
+            "actor_name": actor.name,
+            "action": "command.decided",
+            "command_id": record.id,
+            "rule_id": None,
+            "data": {
+                "decision": status.value,
+                "latency_ms": round(latency_ms, 3),
+                "risk_score": record.risk_score,
+                "whitelisted": False,
+                "notes": notes,
+            },
+        },
+    )
+    return dataclasses.replace(
+        record,
+        status=status.value,
+        decided_at=now,
+        reviewer_id=reviewer_id,
+        reviewer_name=reviewer_name,
+        notes=notes,
+        latency_ms=latency_ms,
+    )
+
+
+def submission_audit_events(
+    principal: Principal, values: dict[str, Any], now: datetime, rule_ids: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """The audit events of a submission: submitted, and decided too when whitelisted."""
+    base = {
+        "at": now,
+        "org_id": principal.org_id,
+        "actor_type": "agent",
+        "actor_id": principal.id,
+        "actor_name": principal.name,
+        "command_id": values["id"],
+    }
+    events = [
+        {
+            **base,
+            "action": "command.submitted",
+            "rule_id": None,
+            "data": {
+                "command": values["command"],
+                "target": values["target"],
+                "request_id": values["request_id"],
+                "origin": values["origin"],
+                "risk_score": values["risk_score"],
+                "anomalies": values["anomalies"],
+                "expires_at": values["expires_at"].isoformat(),
+            },
+        }
+    ]
+    if values["whitelisted"]:
+        events.append(
+            {
+                **base,
+                "actor_type": SYSTEM.type,
+                "actor_id": None,
+                "actor_name": SYSTEM.name,
+                "action": "command.decided",
+                "rule_id": values["rule_id"],
+                "data": {
+                    "decision": Status.APPROVED.value,
+                    "latency_ms": round(values["latency_ms"], 3),
+                    "risk_score": values["risk_score"],
+                    "whitelisted": True,
+                    "rule_ids": list(rule_ids),
+                },
+            }
+        )
+    return events
