@@ -122,10 +122,13 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
         "EXPACTI_LOG_LEVEL": "warning",
         "EXPACTI_CONFIG": str(workdir / "none.toml"),
     }
-    server = subprocess.Popen([sys.executable, "-m", "expacti_server", "serve"], env=env)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "expacti_server", "serve"], env=env, preexec_fn=_server_cpu
+    )
     echo = subprocess.Popen(
         [sys.executable, str(HERE / "echo_server.py"), str(echo_port)],
         stdout=subprocess.PIPE,
+        preexec_fn=_server_cpu,
     )
     try:
         wait_for(f"http://127.0.0.1:{server_port}/readyz")
