@@ -40,8 +40,8 @@ system-deps:
 lint: install-dev
 	$(BIN)/ruff check server sdk/python bench
 	$(BIN)/ruff format --check server sdk/python bench
-	cd server && ../$(BIN)/mypy src
-	cd sdk/python && ../../$(BIN)/mypy src
+	cd server && ../$(BIN)/mypy src tests
+	cd sdk/python && ../../$(BIN)/mypy src tests
 
 format: install-dev
 	$(BIN)/ruff check --fix server sdk/python bench
