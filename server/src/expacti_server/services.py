@@ -43,6 +43,8 @@ class Services:
                 max_metadata_bytes=settings.max_metadata_bytes,
             ),
             resume_window_seconds=settings.resume_window_seconds,
+            max_pending_per_agent=settings.max_pending_per_agent,
+            max_pending_per_org=settings.max_pending_per_org,
             orgs=orgs,
             whitelist=cache,
             targets=targets,

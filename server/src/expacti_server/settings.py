@@ -79,6 +79,14 @@ class Settings(BaseSettings):
     max_pending_per_connection: int = Field(
         default=1000, ge=1, description="Commands one agent connection may wait on at once."
     )
+    max_pending_per_agent: int = Field(
+        default=1000, ge=1, description="Commands one agent may have waiting for a human at once."
+    )
+    max_pending_per_org: int = Field(
+        default=10000,
+        ge=1,
+        description="Commands one organisation may have waiting for a human at once.",
+    )
     send_timeout_seconds: float = Field(
         default=10.0,
         gt=0,

@@ -87,7 +87,13 @@ async def approve_command(
     """Approve (reviewers); with ``whitelist`` also add a rule. 409 if already decided."""
     body = body or ApproveBody()
     record = await services.commands.decide(
-        reviewer, command_id, approve=True, note=body.note, whitelist=body.whitelist
+        reviewer,
+        command_id,
+        approve=True,
+        note=body.note,
+        whitelist=body.whitelist,
+        whitelist_scope_given=body.whitelist is not None
+        and "scope" in body.whitelist.model_fields_set,
     )
     return CommandView.of(record)
 

@@ -1,67 +1,54 @@
 """The approval lifecycle: submit, decide, time out, cancel, resume, wait.
 
-Two rules hold everywhere in this module:
+Three rules hold everywhere in this module:
 
-* A decision is committed to the database before anyone is told: ``publish``
-  runs only after the transaction that stored the decision has committed.
+* A decision is committed to the database before anyone is told: waiters
+  hear of it only after the transaction that stored it has committed.
 * A decision is final: every transition is ``UPDATE … WHERE status =
   'pending'``, so of two racing decisions exactly one changes a row and the
   other gets ``AlreadyDecided``.
+* A transition, once started, finishes: it runs shielded from the caller's
+  cancellation, so a reviewer who disconnects mid-click cannot leave a
+  committed decision unannounced.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import time
-from datetime import datetime, timedelta
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import structlog
-from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from expacti_server.audit.actor import SYSTEM
-from expacti_server.audit.models import AuditEvent
-from expacti_server.commands.models import Command
+from expacti_server.commands import queries
+from expacti_server.commands.intake import Intake, SubmitOutcome
+from expacti_server.commands.quota import PendingQuota
 from expacti_server.commands.record import CommandRecord, DecisionView
 from expacti_server.commands.status import Status
-from expacti_server.commands.store import DuplicateRequest, store_submission
-from expacti_server.commands.submission import Limits, Submission, validate_submission
+from expacti_server.commands.submission import Limits, Submission
 from expacti_server.commands.timers import DeadlineScheduler
-from expacti_server.commands.transitions import finalize, submission_audit_events
+from expacti_server.commands.transitions import finalize
+from expacti_server.commands.waiters import Waiters
 from expacti_server.db.base import utcnow
 from expacti_server.db.engine import Database
-from expacti_server.errors import (
-    AlreadyDecided,
-    ExpactiError,
-    InvalidRequest,
-    NotFound,
-    RequestIdConflict,
-    ServiceUnavailable,
-)
+from expacti_server.errors import AlreadyDecided, InvalidRequest, NotFound, PermissionDenied
 from expacti_server.identity.orgs import OrgService
 from expacti_server.identity.principal import Principal, Role
-from expacti_server.ids import new_id
-from expacti_server.policy.analysis import analyse
-from expacti_server.realtime.hub import DecisionHub, Listener
+from expacti_server.realtime.hub import Listener
 from expacti_server.targets.service import TargetGroupService
-from expacti_server.whitelist.cache import WhitelistCache, index_rule
+from expacti_server.whitelist.cache import WhitelistCache
+from expacti_server.whitelist.models import WhitelistRule
 from expacti_server.whitelist.schemas import WhitelistRuleCreate, WhitelistRuleSpec
 from expacti_server.whitelist.service import insert_rule
 
 log = structlog.get_logger(__name__)
 
 MAX_NOTE_LENGTH = 4000
-_INSERT_AUDIT = insert(AuditEvent)
+T = TypeVar("T")
 
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class SubmitOutcome:
-    """The stored command, and whether this submission created it (False: resumed)."""
-
-    record: CommandRecord
-    created: bool
+__all__ = ["CommandService", "SubmitOutcome"]
 
 
 class CommandService:
@@ -73,41 +60,42 @@ class CommandService:
         database: Database,
         limits: Limits,
         resume_window_seconds: float,
+        max_pending_per_agent: int,
+        max_pending_per_org: int,
         orgs: OrgService,
         whitelist: WhitelistCache,
         targets: TargetGroupService,
     ) -> None:
         self._db = database
-        self._limits = limits
         self._resume_window = resume_window_seconds
-        self._orgs = orgs
         self._whitelist = whitelist
-        self._targets = targets
-        self.hub: DecisionHub[DecisionView] = DecisionHub()
-        # Agent connections waiting on each pending command (reviewers' long
-        # polls also listen on the hub, but do not keep a command alive).
-        self._attached: dict[str, set[Listener[DecisionView]]] = {}
+        self.waiters = Waiters()
         self.scheduler = DeadlineScheduler(on_timeout=self._time_out, on_abandoned=self._abandon)
-
-    # ----------------------------------------------------------------- startup
+        self._quota = PendingQuota(per_agent=max_pending_per_agent, per_org=max_pending_per_org)
+        self._intake = Intake(
+            database=database,
+            limits=limits,
+            resume_window_seconds=resume_window_seconds,
+            orgs=orgs,
+            whitelist=whitelist,
+            targets=targets,
+            waiters=self.waiters,
+            quota=self._quota,
+            scheduler=self.scheduler,
+        )
 
     async def recover(self) -> int:
-        """Re-arm the deadlines of every pending command after a (re)start."""
+        """Re-arm deadlines and quotas of every pending command after a (re)start."""
         async with self._db.read() as conn:
-            rows = (
-                await conn.execute(
-                    select(Command.id, Command.expires_at, Command.origin).where(
-                        Command.status == Status.PENDING
-                    )
-                )
-            ).all()
-        for row in rows:
-            self.scheduler.schedule_timeout(row.id, row.expires_at)
-            if row.origin == "ws":
-                self.scheduler.schedule_abandon(row.id, self._resume_window)
-        return len(rows)
+            records = await queries.pending(conn)
+        for record in records:
+            self._quota.add(record.id, org_id=record.org_id, agent_id=record.agent_id)
+            self.scheduler.schedule_timeout(record.id, record.expires_at)
+            if record.origin == "ws":
+                self.scheduler.schedule_abandon(record.id, self._resume_window)
+        return len(records)
 
-    # ------------------------------------------------------------------ submit
+    # ------------------------------------------------------------ submitting
 
     async def submit(
         self,
@@ -118,129 +106,16 @@ class CommandService:
         listener: Listener[DecisionView] | None = None,
         received_at: float | None = None,
     ) -> SubmitOutcome:
-        """Store a new command (deciding it at once if whitelisted), or resume an existing one.
-
-        ``listener`` is subscribed before anything is stored, so it cannot miss
-        a decision; it may be called more than once for one command and must
-        ignore repeats.
-        """
-        received_at = received_at if received_at is not None else time.perf_counter()
-        validate_submission(submission, self._limits)
-        now = utcnow()
-        values = await self._new_command(principal, submission, origin=origin, now=now)
-        rule_ids: tuple[str, ...] = values.pop("_rule_ids")
-        if rule_ids:
-            values["latency_ms"] = (time.perf_counter() - received_at) * 1000.0
-        elif listener is not None:
-            self._attach(values["id"], listener)
-        try:
-            await store_submission(
-                self._db,
-                command=values,
-                audit_events=submission_audit_events(principal, values, now, rule_ids),
-                rule_ids=rule_ids,
-                at=now,
-            )
-        except DuplicateRequest:
-            self._drop_listener(values["id"], listener)
-            return await self._resume(principal, submission, listener)
-        except Exception as exc:
-            self._drop_listener(values["id"], listener)
-            raise ServiceUnavailable(
-                "the command could not be stored; nothing was created"
-            ) from exc
-        if not rule_ids:
-            self.scheduler.schedule_timeout(values["id"], values["expires_at"])
-        return SubmitOutcome(CommandRecord.from_row(values), created=True)
-
-    async def _new_command(
-        self, principal: Principal, submission: Submission, *, origin: str, now: datetime
-    ) -> dict[str, Any]:
-        parsed, risk = analyse(submission.command)
-        org_timeout = await self._orgs.timeout_for(principal.org_id)
-        timeout = min(submission.timeout_seconds or org_timeout, org_timeout)
-        match = self._whitelist.index_for(principal.org_id).match(
-            parsed,
-            target=submission.target,
-            target_groups=self._targets.groups_of(principal.org_id, submission.target),
-            now=now.timestamp(),
+        """Store a new command, deciding it at once if whitelisted, or resume an existing one."""
+        return await self._intake.submit(
+            principal, submission, origin=origin, listener=listener, received_at=received_at
         )
-        return {
-            "id": new_id("cmd"),
-            "org_id": principal.org_id,
-            "agent_id": principal.id,
-            "agent_name": principal.name,
-            "request_id": submission.request_id,
-            "command": submission.command,
-            "parts": list(parsed.parts),
-            "target": submission.target,
-            "session": submission.session,
-            "context": submission.context,
-            "origin": origin,
-            "status": Status.APPROVED if match else Status.PENDING,
-            "risk_score": risk.score,
-            "anomalies": list(risk.anomalies),
-            "created_at": now,
-            "expires_at": now + timedelta(seconds=timeout),
-            "decided_at": now if match else None,
-            "reviewer_id": None,
-            "reviewer_name": None,
-            "notes": None,
-            "whitelisted": match is not None,
-            "rule_id": match.rule_ids[0] if match else None,
-            "latency_ms": None,
-            "_rule_ids": match.rule_ids if match else (),
-        }
 
-    async def _resume(
-        self,
-        principal: Principal,
-        submission: Submission,
-        listener: Listener[DecisionView] | None,
-    ) -> SubmitOutcome:
-        record = await self._by_request_id(principal, submission.request_id)
-        if record is None:
-            raise ServiceUnavailable("the command could not be stored; nothing was created")
-        if record.command != submission.command or record.target != submission.target:
-            raise RequestIdConflict(request_id=submission.request_id, command_id=record.id)
-        if record.is_pending and listener is not None:
-            self._attach(record.id, listener)
-            # The decision may have been published between our read and the
-            # subscription; read again so it cannot be missed.
-            record = await self._by_request_id(principal, submission.request_id) or record
-            if not record.is_pending:
-                self._drop_listener(record.id, listener)
-        return SubmitOutcome(record, created=False)
+    def detach(self, command_ids: list[str], listener: Listener[DecisionView]) -> None:
+        """A connection that waited on these commands is gone: start their resume windows."""
+        self._intake.detach(command_ids, listener)
 
-    async def _by_request_id(self, principal: Principal, request_id: str) -> CommandRecord | None:
-        async with self._db.read() as conn:
-            row = (
-                await conn.execute(
-                    select(Command).where(
-                        Command.agent_id == principal.id, Command.request_id == request_id
-                    )
-                )
-            ).first()
-        return CommandRecord.from_row(row._mapping) if row else None
-
-    def _attach(self, command_id: str, listener: Listener[DecisionView]) -> None:
-        listeners = self._attached.setdefault(command_id, set())
-        if listener not in listeners:  # a connection re-sending its own submit
-            listeners.add(listener)
-            self.hub.subscribe(command_id, listener)
-        self.scheduler.resume(command_id)
-
-    def _drop_listener(self, command_id: str, listener: Listener[DecisionView] | None) -> None:
-        if listener is None:
-            return
-        self.hub.unsubscribe(command_id, listener)
-        listeners = self._attached.get(command_id)
-        if listeners is not None:
-            listeners.discard(listener)
-            if not listeners:
-                del self._attached[command_id]
-
-    # ------------------------------------------------------------------ decide
+    # -------------------------------------------------------------- deciding
 
     async def decide(
         self,
@@ -250,26 +125,49 @@ class CommandService:
         approve: bool,
         note: str | None = None,
         whitelist: WhitelistRuleSpec | None = None,
+        whitelist_scope_given: bool = True,
     ) -> CommandRecord:
-        """A reviewer's approval or denial; optionally whitelist the command in the same step."""
+        """A reviewer's approval or denial; optionally whitelist the command in the same step.
+
+        A command whose deadline has passed is timed out instead, even if its
+        timer has not fired yet: a late approval never counts.
+        """
         if principal.role is not Role.REVIEWER:
-            raise ExpactiError("only reviewers decide")  # routes enforce this; belt and braces
+            raise PermissionDenied("only reviewers decide")
         _check_note(note)
         if whitelist is not None and not approve:
             raise InvalidRequest("only an approval can add a whitelist rule")
         status = Status.APPROVED if approve else Status.DENIED
-        rule = None
-        async with self._db.write() as conn:
-            record = await self._load(conn, principal, command_id)
-            spec = _rule_for(record, whitelist) if whitelist is not None else None
-            decided = await finalize(conn, record, status=status, actor=principal.actor, notes=note)
-            if spec is not None:
-                rule = await insert_rule(
-                    conn, principal=principal, spec=spec, from_command_id=record.id
-                )
-        if rule is not None:
-            self._whitelist.put(rule.org_id, [index_rule(rule)])
-        self._announce(decided)
+
+        async def transition() -> tuple[CommandRecord, bool]:
+            rule: WhitelistRule | None = None
+            async with self._db.write() as conn:
+                record = await queries.visible(conn, principal, command_id)
+                if not record.is_pending:
+                    raise AlreadyDecided(command_id=record.id, decision=record.status)
+                if record.expires_at <= utcnow():
+                    decided = await _time_out_now(conn, record)
+                else:
+                    decided = await finalize(
+                        conn, record, status=status, actor=principal.actor, notes=note
+                    )
+                    if whitelist is not None:
+                        spec = _rule_for(record, whitelist, scope_given=whitelist_scope_given)
+                        rule = await insert_rule(
+                            conn, principal=principal, spec=spec, from_command_id=record.id
+                        )
+            if rule is not None:
+                self._whitelist.put([rule])
+            self._announce(decided)
+            return decided, decided.status == status
+
+        decided, as_asked = await _finish(transition)
+        if not as_asked:
+            raise AlreadyDecided(
+                "the command timed out before the decision",
+                command_id=decided.id,
+                decision=decided.status,
+            )
         return decided
 
     async def cancel(
@@ -282,67 +180,89 @@ class CommandService:
     ) -> CommandRecord:
         """An agent withdraws its command. A command already decided keeps its decision."""
         _check_note(reason)
-        async with self._db.write() as conn:
-            if command_id is not None:
-                record = await self._load(conn, principal, command_id)
-            else:
-                found = await self._by_request_id(principal, request_id or "")
-                if found is None:
-                    raise NotFound("no such command", request_id=request_id)
-                record = found
-            if not record.is_pending:
-                return record
-            decided = await finalize(
-                conn,
-                record,
-                status=Status.CANCELLED,
-                actor=principal.actor,
-                notes=reason or "cancelled by the agent",
-            )
-        self._announce(decided)
-        return decided
+
+        async def transition() -> CommandRecord:
+            async with self._db.write() as conn:
+                if command_id is not None:
+                    record = await queries.visible(conn, principal, command_id)
+                else:
+                    found = await queries.by_request_id(conn, principal, request_id or "")
+                    if found is None:
+                        raise NotFound("no such command", request_id=request_id)
+                    record = found
+                if not record.is_pending:
+                    return record
+                try:
+                    decided = await finalize(
+                        conn,
+                        record,
+                        status=Status.CANCELLED,
+                        actor=principal.actor,
+                        notes=reason or "cancelled by the agent",
+                    )
+                except AlreadyDecided:
+                    # Lost a race (PostgreSQL has no process-wide write lock):
+                    # the decision that won stands; answer with it.
+                    decided = None
+            if decided is None:
+                return await self.get(principal, record.id)
+            self._announce(decided)
+            return decided
+
+        return await _finish(transition)
 
     async def _time_out(self, command_id: str) -> None:
         await self._system_decision(command_id, Status.TIMED_OUT, None)
 
     async def _abandon(self, command_id: str) -> None:
-        if self._attached.get(command_id):
-            return  # an agent came back within the window
-        await self._system_decision(command_id, Status.CANCELLED, "agent disconnected")
+        await self._system_decision(
+            command_id,
+            Status.CANCELLED,
+            "agent disconnected",
+            still_wanted=lambda: not self.waiters.agent_attached(command_id),
+        )
 
-    async def _system_decision(self, command_id: str, status: Status, notes: str | None) -> None:
-        async with self._db.write() as conn:
-            row = (await conn.execute(select(Command).where(Command.id == command_id))).first()
-            if row is None or row.status != Status.PENDING:
-                return
-            record = CommandRecord.from_row(row._mapping)
-            if notes is None:
-                waited = round((record.expires_at - record.created_at).total_seconds())
-                notes = f"no decision within {waited} s"
-            decided = await finalize(conn, record, status=status, actor=SYSTEM, notes=notes)
-        self._announce(decided)
+    async def _system_decision(
+        self,
+        command_id: str,
+        status: Status,
+        notes: str | None,
+        still_wanted: Callable[[], bool] = lambda: True,
+    ) -> None:
+        async def transition() -> None:
+            async with self._db.write() as conn:
+                record = await queries.by_id(conn, command_id)
+                # Checked inside the transaction: an agent may have resumed, or
+                # a reviewer decided, while this waited for the write lock.
+                if record is None or not record.is_pending or not still_wanted():
+                    return
+                try:
+                    if status is Status.TIMED_OUT:
+                        decided = await _time_out_now(conn, record)
+                    else:
+                        decided = await finalize(
+                            conn, record, status=status, actor=SYSTEM, notes=notes
+                        )
+                except AlreadyDecided:
+                    return
+            self._announce(decided)
+
+        await _finish(transition)
 
     def _announce(self, record: CommandRecord) -> None:
         """Tell everyone waiting; only ever called after the decision has committed."""
         self.scheduler.forget(record.id)
-        self._attached.pop(record.id, None)
+        self._quota.remove(record.id)
         decision = record.decision()
         if decision is not None:
-            self.hub.publish(record.id, decision)
+            self.waiters.publish(decision)
 
-    def detach(self, command_ids: list[str], listener: Listener[DecisionView]) -> None:
-        """A connection that waited on these commands is gone: start their resume windows."""
-        for command_id in command_ids:
-            self._drop_listener(command_id, listener)
-            if not self._attached.get(command_id):
-                self.scheduler.schedule_abandon(command_id, self._resume_window)
-
-    # -------------------------------------------------------------------- read
+    # --------------------------------------------------------------- reading
 
     async def get(self, principal: Principal, command_id: str) -> CommandRecord:
         """A command the caller may see: any of a reviewer's org, or an agent's own."""
         async with self._db.read() as conn:
-            return await self._load(conn, principal, command_id)
+            return await queries.visible(conn, principal, command_id)
 
     async def wait(self, principal: Principal, command_id: str, seconds: float) -> CommandRecord:
         """The command as soon as it is decided, or as it is after ``seconds``."""
@@ -355,7 +275,7 @@ class CommandService:
             if not decided.done():
                 decided.set_result(decision)
 
-        self.hub.subscribe(command_id, listener)
+        self.waiters.listen(command_id, listener)
         try:
             record = await self.get(principal, command_id)
             if record.is_pending:
@@ -364,7 +284,7 @@ class CommandService:
                 except TimeoutError:
                     return record
         finally:
-            self.hub.unsubscribe(command_id, listener)
+            self.waiters.drop(command_id, listener)
         return await self.get(principal, command_id)
 
     async def list(
@@ -376,39 +296,34 @@ class CommandService:
         limit: int = 50,
     ) -> list[CommandRecord]:
         """The org's commands, newest first, paged by ``before`` (a command id)."""
-        query = select(Command).where(Command.org_id == principal.org_id)
-        if status is not None:
-            query = query.where(Command.status == status)
-        if before is not None:
-            query = query.where(Command.id < before)
-        query = query.order_by(Command.id.desc()).limit(limit)
         async with self._db.read() as conn:
-            rows = (await conn.execute(query)).all()
-        return [CommandRecord.from_row(row._mapping) for row in rows]
-
-    async def _load(
-        self, conn: AsyncConnection, principal: Principal, command_id: str
-    ) -> CommandRecord:
-        query = select(Command).where(Command.id == command_id)
-        if principal.role is Role.AGENT:
-            query = query.where(Command.agent_id == principal.id)
-        else:
-            query = query.where(Command.org_id == principal.org_id)
-        row = (await conn.execute(query)).first()
-        if row is None:
-            # The same answer whether the command does not exist or belongs to
-            # another org, so ids cannot be probed across organisations.
-            raise NotFound("no such command", command_id=command_id)
-        return CommandRecord.from_row(row._mapping)
+            return await queries.page(conn, principal, status=status, before=before, limit=limit)
 
 
-def _rule_for(record: CommandRecord, spec: WhitelistRuleSpec) -> WhitelistRuleCreate:
-    if not record.is_pending:
-        raise AlreadyDecided(command_id=record.id, decision=record.status)
+async def _finish(transition: Callable[[], Awaitable[T]]) -> T:
+    """Run a state transition to its end even if the caller is cancelled meanwhile."""
+    return await asyncio.shield(asyncio.ensure_future(transition()))
+
+
+async def _time_out_now(conn: AsyncConnection, record: CommandRecord) -> CommandRecord:
+    waited = round((record.expires_at - record.created_at).total_seconds())
+    return await finalize(
+        conn, record, status=Status.TIMED_OUT, actor=SYSTEM, notes=f"no decision within {waited} s"
+    )
+
+
+def _rule_for(
+    record: CommandRecord, spec: WhitelistRuleSpec, *, scope_given: bool
+) -> WhitelistRuleCreate:
+    # Without an explicit scope, a rule made from a command for one target
+    # covers that target only: the narrowest reading of what was approved.
+    scope = spec.scope
+    if not scope_given and record.target:
+        scope = f"target:{record.target}"
     return WhitelistRuleCreate(
         pattern=spec.pattern if spec.pattern is not None else record.command,
         type=spec.type,
-        scope=spec.scope,
+        scope=scope,
         ttl_seconds=spec.ttl_seconds,
     )
 

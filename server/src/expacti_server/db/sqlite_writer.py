@@ -44,7 +44,7 @@ def _encode_json(value: Any) -> str | None:
 
 
 @functools.lru_cache(maxsize=64)
-def _encode_datetime(value: datetime | None) -> str | None:
+def encode_datetime(value: datetime | None) -> str | None:
     # SQLAlchemy's SQLite storage format, always with microseconds, in UTC.
     # Cached: one submission stores the same instant in several columns.
     if value is None:
@@ -58,7 +58,7 @@ def _processor(column: Column[Any]) -> Callable[[Any], Any] | None:
     if isinstance(column.type, JSON):
         return _encode_json
     if isinstance(column.type, UTCDateTime):
-        return _encode_datetime
+        return encode_datetime
     processor: Callable[[Any], Any] | None = column.type.dialect_impl(_DIALECT).bind_processor(
         _DIALECT
     )

@@ -43,6 +43,14 @@ _CONTROL_FLOW = frozenset(
 )
 _SUBSTITUTIONS = frozenset({"command_substitution", "process_substitution"})
 _MISREAD_CHARS = ("\x00", "\r", "\v", "\f")
+# Nested substitutions repeat their inner text in every enclosing part, so the
+# parts of ``echo $(echo $(…))`` grow with the square of the nesting. Past these
+# limits a command is unparseable (a human decides) and collection stops.
+MAX_PARTS = 256
+MAX_SUBSTITUTION_DEPTH = 16
+MAX_PART_CHARS = 262_144
+# Where a backtick is not a command substitution: single quotes, comments.
+_LITERAL_CONTEXTS = frozenset({"raw_string", "ansi_c_string", "comment"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +94,7 @@ def parse_command(text: str) -> ParsedCommand:
     root = _local.parser.parse(source).root_node
     walk = _Walk(source)
     walk.visit(root)
+    walk.opaque = walk.opaque or _stray_backticks(source, walk)
     parts = tuple(walk.parts)
     return ParsedCommand(
         text=text,
@@ -125,34 +134,69 @@ def _covers(root: Node, source: bytes) -> bool:
 class _Walk:
     """Collects parts in one iterative pre-order pass (deep nesting cannot overflow the stack)."""
 
-    __slots__ = ("control_flow", "opaque", "parts", "source", "substitution")
+    __slots__ = (
+        "backticks",
+        "control_flow",
+        "literal_spans",
+        "opaque",
+        "part_chars",
+        "parts",
+        "source",
+        "substitution",
+    )
 
     def __init__(self, source: bytes) -> None:
         self.source = source
         self.parts: list[str] = []
+        self.part_chars = 0
         self.control_flow = False
         self.substitution = False
-        # Set when the grammar is known to read this text differently from Bash.
+        # Set when the grammar is known to read this text differently from Bash,
+        # or the command is too deeply nested to analyse.
         self.opaque = False
+        self.backticks: set[int] = set()  # offsets of backticks that delimit a substitution
+        self.literal_spans: list[tuple[int, int]] = []  # where a backtick is just a character
 
     def visit(self, root: Node) -> None:
-        # Entries are (node, type of its parent, is it the body of a redirected statement).
-        stack: list[tuple[Node, str, bool]] = [(root, "", False)]
+        # Entries: (node, type of its parent, is it the body of a redirected
+        # statement, how many substitutions enclose it).
+        stack: list[tuple[Node, str, bool, int]] = [(root, "", False, 0)]
         while stack:
-            node, parent_kind, is_body = stack.pop()
+            node, parent_kind, is_body, depth = stack.pop()
             kind = node.type
+            if kind in _SUBSTITUTIONS:
+                depth += 1
+                self._note_substitution(node, depth)
+            elif kind in _LITERAL_CONTEXTS:
+                self.literal_spans.append((node.start_byte, node.end_byte))
+            elif kind == "heredoc_redirect":
+                self.literal_spans.extend(_quoted_heredoc_body(node, self.source))
             if not is_body and _is_part(node, kind, parent_kind):
                 self._add_part(node)
             self.control_flow = self.control_flow or kind in _CONTROL_FLOW
-            self.substitution = self.substitution or kind in _SUBSTITUTIONS
             self.opaque = self.opaque or _misread(node, kind, self.source)
             body = node.child_by_field_name("body") if kind == "redirected_statement" else None
             # Reversed, so that popping yields children in source order.
             for child in reversed(node.named_children):
-                stack.append((child, kind, body is not None and child == body))
+                stack.append((child, kind, body is not None and child == body, depth))
+
+    def _note_substitution(self, node: Node, depth: int) -> None:
+        self.substitution = True
+        if depth > MAX_SUBSTITUTION_DEPTH:
+            self.opaque = True
+        first, last = node.child(0), node.child(node.child_count - 1)
+        if first is not None and first.type == "`" and last is not None:
+            self.backticks.update((first.start_byte, last.start_byte))
 
     def _add_part(self, node: Node) -> None:
+        if len(self.parts) >= MAX_PARTS:
+            self.opaque = True
+            return
         text = _text(self.source, node)
+        self.part_chars += len(text)
+        if self.part_chars > MAX_PART_CHARS:
+            self.opaque = True
+            return
         # A MISSING node (``ls &&``) spans nothing; the command is unparseable anyway.
         if text:
             self.parts.append(text)
@@ -215,23 +259,52 @@ def _bare_newline(source: bytes, start: int, end: int) -> bool:
     return False
 
 
-def _hides_backticks(redirect: Node, source: bytes) -> bool:
-    """Whether an unquoted here-document body holds backticks.
-
-    Bash runs `...` in an unquoted here-document, but tree-sitter-bash leaves
-    them as plain text, so the commands inside would be invisible to us.
-    """
+def _heredoc_parts(redirect: Node, source: bytes) -> tuple[Node | None, Node | None, bool]:
+    """The start and body of a here-document, and whether its delimiter is quoted."""
     start = body = None
     for child in redirect.named_children:
         if child.type == "heredoc_start":
             start = child
         elif child.type == "heredoc_body":
             body = child
+    # A quoted delimiter (<<'EOF', <<"EOF", <<\EOF) turns off every expansion in the body.
+    quoted = start is not None and any(q in _text(source, start) for q in ("'", '"', "\\"))
+    return start, body, quoted
+
+
+def _quoted_heredoc_body(redirect: Node, source: bytes) -> list[tuple[int, int]]:
+    """The span of a quoted here-document's body, where backticks are plain text."""
+    _, body, quoted = _heredoc_parts(redirect, source)
+    return [(body.start_byte, body.end_byte)] if body is not None and quoted else []
+
+
+def _hides_backticks(redirect: Node, source: bytes) -> bool:
+    """Whether an unquoted here-document body holds backticks.
+
+    Bash runs `...` in an unquoted here-document, but tree-sitter-bash leaves
+    them as plain text, so the commands inside would be invisible to us.
+    """
+    start, body, quoted = _heredoc_parts(redirect, source)
     if start is None or body is None:
         return False
-    # A quoted delimiter (<<'EOF', <<"EOF", <<\EOF) turns off every expansion in the body.
-    quoted = any(quote in _text(source, start) for quote in ("'", '"', "\\"))
     return not quoted and "`" in _text(source, body)
+
+
+def _stray_backticks(source: bytes, walk: _Walk) -> bool:
+    """Whether a backtick outside quotes and comments is not a substitution the grammar saw.
+
+    tree-sitter-bash leaves backticks inside ``${…}`` and escaped nested
+    backticks as plain text, while Bash runs what is between them; such a
+    command must not be judged by parts that lack the hidden one.
+    """
+    position = source.find(b"`")
+    while position != -1:
+        if position not in walk.backticks and not any(
+            start <= position < end for start, end in walk.literal_spans
+        ):
+            return True
+        position = source.find(b"`", position + 1)
+    return False
 
 
 def _text(source: bytes, node: Node) -> str:

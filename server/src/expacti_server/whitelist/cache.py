@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -23,10 +24,17 @@ def index_rule(rule: WhitelistRule) -> IndexedRule:
 
 
 class WhitelistCache:
-    """org id → WhitelistIndex. Updated only after the database change commits."""
+    """org id → WhitelistIndex, plus the ``updated_at`` of each cached rule.
+
+    The version lets the store check, inside the transaction that records a
+    whitelisted decision, that the rule which matched is still the rule in the
+    database. Changes drop a rule from the cache *before* they commit (so the
+    window in between fails closed) and add the new version after.
+    """
 
     def __init__(self) -> None:
         self._indexes: dict[str, WhitelistIndex] = {}
+        self._versions: dict[str, datetime] = {}
 
     def index_for(self, org_id: str) -> WhitelistIndex:
         """The org's index (empty if it has no rules)."""
@@ -35,20 +43,23 @@ class WhitelistCache:
             index = self._indexes[org_id] = WhitelistIndex()
         return index
 
-    def put(self, org_id: str, rules: Iterable[IndexedRule]) -> None:
-        """Add or replace rules."""
-        index = self.index_for(org_id)
+    def version(self, rule_id: str) -> datetime:
+        """The ``updated_at`` of a cached rule."""
+        return self._versions[rule_id]
+
+    def put(self, rules: Iterable[WhitelistRule]) -> None:
+        """Add or replace stored rules."""
         for rule in rules:
-            index.add(rule)
+            self.index_for(rule.org_id).add(index_rule(rule))
+            self._versions[rule.id] = rule.updated_at
 
     def drop(self, org_id: str, rule_id: str) -> None:
         """Forget a rule."""
         self.index_for(org_id).remove(rule_id)
+        self._versions.pop(rule_id, None)
 
     async def load(self, conn: AsyncConnection) -> int:
         """Fill the cache with every stored rule; returns how many."""
         rows = (await conn.execute(select(WhitelistRule))).all()
-        for row in rows:
-            rule = WhitelistRule(**row._mapping)
-            self.put(rule.org_id, [index_rule(rule)])
+        self.put(WhitelistRule(**row._mapping) for row in rows)
         return len(rows)

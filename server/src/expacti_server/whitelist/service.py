@@ -15,7 +15,7 @@ from expacti_server.identity.principal import Principal
 from expacti_server.ids import new_id
 from expacti_server.policy.patterns import RuleType, compile_pattern
 from expacti_server.policy.whitelist_index import Scope
-from expacti_server.whitelist.cache import WhitelistCache, index_rule
+from expacti_server.whitelist.cache import WhitelistCache
 from expacti_server.whitelist.models import WhitelistRule
 from expacti_server.whitelist.schemas import (
     WhitelistRuleCreate,
@@ -87,15 +87,6 @@ async def insert_rule(
     return rule
 
 
-async def record_hits(conn: AsyncConnection, rule_ids: tuple[str, ...], at: datetime) -> None:
-    """Count one hit for each rule that approved a command."""
-    await conn.execute(
-        update(WhitelistRule)
-        .where(WhitelistRule.id.in_(rule_ids))
-        .values(hit_count=WhitelistRule.hit_count + 1, last_hit_at=at)
-    )
-
-
 class WhitelistService:
     """Rule CRUD for the API: each change commits, then updates the matching cache."""
 
@@ -107,7 +98,7 @@ class WhitelistService:
         """Store a new rule."""
         async with self._db.write() as conn:
             rule = await insert_rule(conn, principal=principal, spec=spec)
-        self.cache.put(rule.org_id, [index_rule(rule)])
+        self.cache.put([rule])
         return rule_view(rule)
 
     async def get(self, principal: Principal, rule_id: str) -> WhitelistRuleView:
@@ -137,6 +128,7 @@ class WhitelistService:
             raise InvalidRequest("nothing to change")
         async with self._db.write() as conn:
             rule = await _load(conn, principal.org_id, rule_id)
+            original = WhitelistRule(**_columns(rule))
             before = _describe(rule)
             rule.pattern = change.pattern if change.pattern is not None else rule.pattern
             rule.type = change.type.value if change.type is not None else rule.type
@@ -146,34 +138,45 @@ class WhitelistService:
                 ttl = change.ttl_seconds
                 rule.expires_at = now + timedelta(seconds=ttl) if ttl else None
             rule.updated_at = now
-            await conn.execute(
-                update(WhitelistRule).where(WhitelistRule.id == rule.id).values(_columns(rule))
-            )
-            await audit.record(
-                conn,
-                org_id=principal.org_id,
-                actor=principal.actor,
-                action="whitelist.updated",
-                rule_id=rule.id,
-                data={"before": before, "after": _describe(rule)},
-            )
-        self.cache.put(rule.org_id, [index_rule(rule)])
+            # Fail closed while the change is in flight: the old version stops
+            # matching now, the new one starts once it is committed.
+            self.cache.drop(rule.org_id, rule.id)
+            try:
+                await conn.execute(
+                    update(WhitelistRule).where(WhitelistRule.id == rule.id).values(_columns(rule))
+                )
+                await audit.record(
+                    conn,
+                    org_id=principal.org_id,
+                    actor=principal.actor,
+                    action="whitelist.updated",
+                    rule_id=rule.id,
+                    data={"before": before, "after": _describe(rule)},
+                )
+            except BaseException:
+                self.cache.put([original])
+                raise
+        self.cache.put([rule])
         return rule_view(rule)
 
     async def delete(self, principal: Principal, rule_id: str) -> None:
         """Remove a rule for good."""
         async with self._db.write() as conn:
             rule = await _load(conn, principal.org_id, rule_id)
-            await conn.execute(delete(WhitelistRule).where(WhitelistRule.id == rule.id))
-            await audit.record(
-                conn,
-                org_id=principal.org_id,
-                actor=principal.actor,
-                action="whitelist.deleted",
-                rule_id=rule.id,
-                data=_describe(rule),
-            )
-        self.cache.drop(rule.org_id, rule.id)
+            self.cache.drop(rule.org_id, rule.id)  # fail closed from now on
+            try:
+                await conn.execute(delete(WhitelistRule).where(WhitelistRule.id == rule.id))
+                await audit.record(
+                    conn,
+                    org_id=principal.org_id,
+                    actor=principal.actor,
+                    action="whitelist.deleted",
+                    rule_id=rule.id,
+                    data=_describe(rule),
+                )
+            except BaseException:
+                self.cache.put([rule])
+                raise
 
 
 async def _load(conn: AsyncConnection, org_id: str, rule_id: str) -> WhitelistRule:
