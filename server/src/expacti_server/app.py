@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from expacti_server import __version__
 from expacti_server.api import errors
+from expacti_server.api.body_limit import BodySizeLimit
 from expacti_server.api.health import router as health_router
 from expacti_server.audit.routes import router as audit_router
 from expacti_server.commands.routes import router as commands_router
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.services = services
     errors.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_frame_bytes)
     for router in (
         health_router,
         commands_router,

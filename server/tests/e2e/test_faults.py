@@ -6,6 +6,7 @@ import asyncio
 import json
 import signal
 import socket
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -184,3 +185,61 @@ async def test_sigkill_loses_nothing_and_pending_commands_resume(
     finally:
         await database.dispose()
         server.stop()
+
+
+async def test_an_oversized_http_body_is_refused_before_authentication(
+    server: ServerProcess, http: httpx.AsyncClient
+) -> None:
+    declared = await http.post("/api/v1/commands", content=b"x" * (2 << 20))
+    assert declared.status_code == 413
+    assert declared.json()["error"]["code"] == "payload_too_large"
+
+    # Streamed with no Content-Length: the limit is counted while reading.
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(40):
+            yield b"y" * 65536
+
+    streamed = await http.post("/api/v1/commands", content=chunks())
+    assert streamed.status_code == 413
+    assert (await http.get("/healthz")).status_code == 200
+
+
+async def test_a_deeply_nested_frame_is_an_invalid_frame(
+    server: ServerProcess, org: OrgTokens
+) -> None:
+    agent = await RawAgent.connect(server.ws_url, org.agent_token)
+    deep = '{"type": "submit", "request_id": "deep", "command": "ls", "context": ' + (
+        '{"a": ' * 5000 + "1" + "}" * 5000 + "}"
+    )
+    await agent.send(deep)
+    reply = await agent.recv()
+    assert (reply["type"], reply["code"]) == ("error", "invalid_frame")
+    assert (await agent.submit("after-deep", "echo fine"))["type"] == "accepted"
+    await agent.close()
+
+
+async def test_a_revoked_token_stops_working_on_an_open_socket(
+    server: ServerProcess, org: OrgTokens, server_db: Database, http: httpx.AsyncClient
+) -> None:
+    from sqlalchemy import select
+
+    from expacti_server.identity.models import Credential
+    from expacti_server.identity.secrets import hash_secret
+    from expacti_server.identity.service import revoke_credential
+
+    agent = await RawAgent.connect(server.ws_url, org.agent_token)
+    assert (await agent.submit("rv-1", "echo before"))["type"] == "accepted"
+    async with server_db.write() as conn:
+        credential_id = await conn.scalar(
+            select(Credential.id).where(Credential.secret_hash == hash_secret(org.agent_token))
+        )
+        assert credential_id is not None
+        await revoke_credential(conn, credential_id=credential_id)
+    await asyncio.sleep(5.2)  # the socket re-checks its token at most every 5 s
+    await agent.send({"type": "submit", "request_id": "rv-2", "command": "echo after"})
+    reply = await agent.recv()
+    assert (reply["type"], reply["code"]) == ("error", "unauthenticated")
+    with pytest.raises(websockets.ConnectionClosed):
+        await agent.recv()
+    listing = await http.get("/api/v1/commands", headers=org.reviewer_headers())
+    assert [i["request_id"] for i in listing.json()["items"]] == ["rv-1"]

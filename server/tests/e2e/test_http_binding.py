@@ -119,9 +119,9 @@ async def test_bad_http_input_gets_a_typed_error_and_changes_nothing(
         (b"{not json", 400, "malformed_json"),
         (b'{"request_id": "x"}', 422, "invalid_request"),
         (b'{"request_id": "x", "command": 5}', 422, "invalid_request"),
-        (b'{"request_id": "has space", "command": "ls"}', 422, "invalid_frame"),
+        (b'{"request_id": "has space", "command": "ls"}', 422, "invalid_request"),
         (b'{"request_id": "big", "command": "' + b"a" * 70000 + b'"}', 413, "command_too_large"),
-        (b'{"request_id": "t", "command": "ls", "timeout_seconds": 0}', 422, "invalid_frame"),
+        (b'{"request_id": "t", "command": "ls", "timeout_seconds": 0}', 422, "invalid_request"),
     ]
     for body, status, code in cases:
         response = await http.post("/api/v1/commands", content=body, headers=headers)

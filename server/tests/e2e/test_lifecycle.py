@@ -254,3 +254,22 @@ async def test_invalid_tokens_are_refused_everywhere(
     with pytest.raises(websockets.InvalidStatus) as refused:
         await websockets.connect(server.ws_url, additional_headers={"Authorization": "Bearer nope"})
     assert refused.value.response.status_code == 401
+
+
+async def test_an_http_command_resumed_over_a_socket_outlives_the_socket(
+    server: ServerProcess, org: OrgTokens, http: httpx.AsyncClient
+) -> None:
+    created = await http.post(
+        "/api/v1/commands",
+        json={"request_id": "mixed-1", "command": "make release"},
+        headers=org.agent_headers(),
+    )
+    agent = await RawAgent.connect(server.ws_url, org.agent_token)
+    resumed = await agent.submit("mixed-1", "make release")
+    assert (resumed["type"], resumed["resumed"]) == ("accepted", True)
+    await agent.close()
+    await asyncio.sleep(3)  # past the resume window of the test server
+    state = await http.get(
+        f"/api/v1/commands/{created.json()['id']}", headers=org.reviewer_headers()
+    )
+    assert state.json()["status"] == "pending"

@@ -223,3 +223,42 @@ async def test_rules_can_be_edited_and_deleted_and_every_change_is_audited(
     audit = await http.get("/api/v1/audit", params={"limit": 1000}, headers=org.reviewer_headers())
     actions = [e["action"] for e in audit.json()["items"] if e["rule_id"] == rule["id"]]
     assert {"whitelist.created", "whitelist.updated", "whitelist.deleted"} <= set(actions)
+
+
+async def test_backticks_the_grammar_misses_go_to_a_human(
+    server: ServerProcess, org: OrgTokens, http: httpx.AsyncClient
+) -> None:
+    await add_rule(http, org, pattern="echo *", type="glob")
+    agent = await RawAgent.connect(server.ws_url, org.agent_token)
+    hidden = [
+        "echo ${x:-`rm -rf ~`}",
+        'echo "${x:=`rm -rf ~`}"',
+        "echo `echo \\`rm -rf ~\\``",
+        "echo " + "$(echo " * 40 + "x" + ")" * 40,
+    ]
+    for number, command in enumerate(hidden):
+        assert (await outcome(agent, f"hid-{number}", command))["type"] == "accepted", command
+    assert (await outcome(agent, "lit-1", "echo '`literal`'"))["type"] == "decision"
+    await agent.close()
+
+
+async def test_approve_and_whitelist_defaults_to_the_commands_target(
+    server: ServerProcess, org: OrgTokens, http: httpx.AsyncClient
+) -> None:
+    agent = await RawAgent.connect(server.ws_url, org.agent_token)
+    accepted = await outcome(agent, "tgt-1", "systemctl restart app", target="web-1")
+    await http.post(
+        f"/api/v1/commands/{accepted['command_id']}/approve",
+        json={"whitelist": {}},
+        headers=org.reviewer_headers(),
+    )
+    await agent.recv()
+    rules = (await http.get("/api/v1/whitelist", headers=org.reviewer_headers())).json()["items"]
+    assert [r["scope"] for r in rules] == ["target:web-1"]
+    assert (await outcome(agent, "tgt-2", "systemctl restart app", target="web-1"))["type"] == (
+        "decision"
+    )
+    assert (await outcome(agent, "tgt-3", "systemctl restart app", target="db-1"))["type"] == (
+        "accepted"
+    )
+    await agent.close()

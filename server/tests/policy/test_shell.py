@@ -6,7 +6,13 @@ import threading
 
 import pytest
 
-from expacti_server.policy.shell import ParsedCommand, parse_command
+from expacti_server.policy.shell import (
+    MAX_PART_CHARS,
+    MAX_PARTS,
+    MAX_SUBSTITUTION_DEPTH,
+    ParsedCommand,
+    parse_command,
+)
 
 PARTS = [
     # Lists, pipelines, newlines.
@@ -183,6 +189,15 @@ UNPARSEABLE = [
     # of the command name: text the parse tree does not cover was never checked.
     "\ufeffls",
     "\\ ls",
+    # Backticks inside ${...} and escaped nested backticks are plain text to the
+    # grammar, while Bash runs what is between them.
+    "echo ${x:-`rm -rf ~`}",
+    'echo "${x:=`rm -rf ~`}"',
+    "echo ${x#`id`}",
+    "echo `echo \\`rm -rf ~\\``",
+    # Too deep or too many parts to analyse in bounded time and memory.
+    "echo " + "$(echo " * 17 + "x" + ")" * 17,
+    "; ".join(["ls"] * 257),
 ]
 
 
@@ -198,12 +213,27 @@ def test_empty_text_has_no_parts() -> None:
     assert parse_command("") == ParsedCommand("", (), False, False, False)
 
 
-def test_deep_nesting_does_not_overflow() -> None:
+def test_deep_nesting_does_not_overflow_and_is_bounded() -> None:
     depth = 3000
     parsed = parse_command("echo " + "$(" * depth + "id" + ")" * depth)
+    assert not parsed.parseable  # past MAX_SUBSTITUTION_DEPTH: a human decides
+    assert len(parsed.parts) <= MAX_PARTS
+    assert sum(map(len, parsed.parts)) <= MAX_PART_CHARS
+
+
+def test_nesting_up_to_the_limit_is_analysed() -> None:
+    depth = MAX_SUBSTITUTION_DEPTH
+    parsed = parse_command("echo " + "$(echo " * depth + "x" + ")" * depth)
     assert parsed.parseable
     assert len(parsed.parts) == depth + 1
-    assert parsed.parts[-1] == "id"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["echo '`id`'", "ls # `id`", 'cat <<"EOF"\n`id`\nEOF', "echo $'`id`'", "echo `id`"],
+)
+def test_backticks_that_are_text_or_seen_substitutions_stay_parseable(text: str) -> None:
+    assert parse_command(text).parseable
 
 
 def test_parsing_from_many_threads_gives_the_same_answer() -> None:

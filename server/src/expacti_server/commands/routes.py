@@ -17,9 +17,12 @@ from expacti_server.commands.schemas import (
     CommandView,
     DenyBody,
 )
+from expacti_server.commands.service import SubmitOutcome
 from expacti_server.commands.status import Status
 from expacti_server.commands.submission import Submission
-from expacti_server.errors import InvalidRequest
+from expacti_server.errors import InvalidFrame, InvalidRequest
+from expacti_server.identity.principal import Principal
+from expacti_server.services import Services
 
 router = APIRouter(prefix="/api/v1/commands", tags=["commands"], responses=ERROR_RESPONSES)
 
@@ -29,7 +32,17 @@ async def submit_command(
     body: CommandSubmit, agent: AgentPrincipal, services: ServicesDep, response: Response
 ) -> CommandView:
     """Submit a command (agents). 201 when created, 200 when the request_id was known."""
-    outcome = await services.commands.submit(
+    try:
+        outcome = await _submit(body, agent, services)
+    except InvalidFrame as error:  # the WebSocket's name for it; over HTTP it is a request
+        raise InvalidRequest(error.message, **error.details) from None
+    if not outcome.created:
+        response.status_code = 200
+    return CommandView.of(outcome.record)
+
+
+async def _submit(body: CommandSubmit, agent: Principal, services: Services) -> SubmitOutcome:
+    return await services.commands.submit(
         agent,
         Submission(
             request_id=body.request_id,
@@ -41,9 +54,6 @@ async def submit_command(
         ),
         origin="http",
     )
-    if not outcome.created:
-        response.status_code = 200
-    return CommandView.of(outcome.record)
 
 
 @router.get("", response_model=CommandList)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import time
 
+from sqlalchemy import select
+
 from expacti_server.audit import service as audit
 from expacti_server.audit.actor import Actor
 from expacti_server.db.engine import Database
 from expacti_server.errors import AuthenticationFailed
 from expacti_server.identity import service
+from expacti_server.identity.models import Credential
 from expacti_server.identity.principal import Principal
 
 USE_RECORD_INTERVAL_SECONDS = 60.0
@@ -40,6 +43,16 @@ class Authenticator:
             async with self._db.write() as conn:
                 await service.mark_used(conn, principal, via=via)
         return principal
+
+    async def still_valid(self, principal: Principal) -> bool:
+        """Whether the principal's credential still exists and is not revoked."""
+        async with self._db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(Credential.revoked_at).where(Credential.id == principal.credential_id)
+                )
+            ).first()
+        return row is not None and row.revoked_at is None
 
     async def _record_failure(self, *, via: str, remote: str | None) -> None:
         key = remote or "unknown"

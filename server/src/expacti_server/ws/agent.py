@@ -28,8 +28,14 @@ from expacti_server.ws import frames
 
 log = structlog.get_logger(__name__)
 
+CLOSE_POLICY_VIOLATION = 1008
 CLOSE_TRY_AGAIN_LATER = 1013
-MAX_QUEUED_FRAMES = 10_000
+# Queued bytes past which the reader stops reading until the client catches up,
+# and past which a client that still does not read is dropped.
+BACKPRESSURE_BYTES = 1 << 20
+MAX_QUEUED_BYTES = 16 << 20
+# An open socket re-checks that its token was not revoked at most this often.
+CREDENTIAL_RECHECK_SECONDS = 5.0
 
 
 async def agent_socket(websocket: WebSocket) -> None:
@@ -83,6 +89,8 @@ class AgentConnection:
         self._inflight: dict[str, str | None] = {}
         self._tasks: tuple[asyncio.Task[None], ...] = ()
         self._sending_since: float | None = None
+        self._outbox_bytes = 0
+        self._verified_at = asyncio.get_running_loop().time()
         self._send_lock = asyncio.Lock()
         self._stalled = False
         self._watch_interval = max(0.05, self._settings.send_timeout_seconds / 4)
@@ -136,8 +144,14 @@ class AgentConnection:
             if raw is None:
                 self._queue(frames.error_frame(MalformedJSON("binary frames are not accepted")))
                 continue
+            if not await self._credential_still_valid():
+                return
             await self._handle(raw, received_at)
-            if not await self._flush():
+            if self._outbox_bytes > BACKPRESSURE_BYTES:
+                async with self._send_lock:  # wait for the writer: stop reading meanwhile
+                    if not await self._drain():
+                        return
+            elif not await self._flush():
                 return
 
     async def _handle(self, raw: str, received_at: float) -> None:
@@ -231,12 +245,30 @@ class AgentConnection:
 
     def _queue(self, frame: bytes) -> None:
         # Called from other tasks too (a reviewer's decision): never raise here.
-        if self._outbox.qsize() >= MAX_QUEUED_FRAMES:
+        if self._outbox_bytes + len(frame) > MAX_QUEUED_BYTES:
             log.warning("agent_outbox_full", agent=self._principal.name)
+            self._stalled = True
             for task in self._tasks:
                 task.cancel()
             return
+        self._outbox_bytes += len(frame)
         self._outbox.put_nowait(frame)
+
+    async def _credential_still_valid(self) -> bool:
+        """A revoked token stops working on sockets it already opened, within seconds."""
+        now = asyncio.get_running_loop().time()
+        if now - self._verified_at < CREDENTIAL_RECHECK_SECONDS:
+            return True
+        if await self._services.authenticator.still_valid(self._principal):
+            self._verified_at = now
+            return True
+        log.warning("agent_credential_revoked", agent=self._principal.name)
+        error = AuthenticationFailed("the agent token was revoked")
+        self._queue(frames.error_frame(error))
+        await self._flush()
+        with suppress(Exception):
+            await self._ws.close(CLOSE_POLICY_VIOLATION, "credential revoked")
+        return False
 
     async def _write_loop(self) -> None:
         """Send what other tasks queued (decisions made by reviewers, timeouts)."""
@@ -270,6 +302,8 @@ class AgentConnection:
             await self._ws.send_text(frame.decode())
         except (WebSocketDisconnect, RuntimeError, OSError):
             return False
+        finally:
+            self._outbox_bytes -= len(frame)
         self._sending_since = None
         return True
 

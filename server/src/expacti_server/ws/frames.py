@@ -94,6 +94,8 @@ def decode(raw: str | bytes) -> ClientFrame:
         raise _classify(str(exc)) from None
     except msgspec.DecodeError:
         raise MalformedJSON("frame is not valid JSON") from None
+    except RecursionError:
+        raise InvalidFrame("frame is nested too deeply") from None
     return frame
 
 
@@ -114,7 +116,7 @@ def request_id_of(raw: str | bytes) -> str | None:
     """Best-effort request_id of a frame that failed validation, to label the error."""
     try:
         value = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     request_id = value.get("request_id") if isinstance(value, dict) else None
     return request_id if isinstance(request_id, str) and len(request_id) <= 128 else None
