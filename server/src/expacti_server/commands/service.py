@@ -27,7 +27,7 @@ from expacti_server.commands.intake import Intake, SubmitOutcome
 from expacti_server.commands.quota import PendingQuota
 from expacti_server.commands.record import CommandRecord, DecisionView
 from expacti_server.commands.status import Status
-from expacti_server.commands.submission import Limits, Submission
+from expacti_server.commands.submission import Limits
 from expacti_server.commands.timers import DeadlineScheduler
 from expacti_server.commands.transitions import finalize
 from expacti_server.commands.waiters import Waiters
@@ -36,7 +36,6 @@ from expacti_server.db.engine import Database
 from expacti_server.errors import AlreadyDecided, InvalidRequest, NotFound, PermissionDenied
 from expacti_server.identity.orgs import OrgService
 from expacti_server.identity.principal import Principal, Role
-from expacti_server.realtime.hub import Listener
 from expacti_server.targets.service import TargetGroupService
 from expacti_server.whitelist.cache import WhitelistCache
 from expacti_server.whitelist.models import WhitelistRule
@@ -83,6 +82,9 @@ class CommandService:
             quota=self._quota,
             scheduler=self.scheduler,
         )
+        # Submitting is the intake's job; the service exposes it unchanged.
+        self.submit = self._intake.submit
+        self.detach = self._intake.detach
 
     async def recover(self) -> int:
         """Re-arm deadlines and quotas of every pending command after a (re)start."""
@@ -94,26 +96,6 @@ class CommandService:
             if record.origin == "ws":
                 self.scheduler.schedule_abandon(record.id, self._resume_window)
         return len(records)
-
-    # ------------------------------------------------------------ submitting
-
-    async def submit(
-        self,
-        principal: Principal,
-        submission: Submission,
-        *,
-        origin: str,
-        listener: Listener[DecisionView] | None = None,
-        received_at: float | None = None,
-    ) -> SubmitOutcome:
-        """Store a new command, deciding it at once if whitelisted, or resume an existing one."""
-        return await self._intake.submit(
-            principal, submission, origin=origin, listener=listener, received_at=received_at
-        )
-
-    def detach(self, command_ids: list[str], listener: Listener[DecisionView]) -> None:
-        """A connection that waited on these commands is gone: start their resume windows."""
-        self._intake.detach(command_ids, listener)
 
     # -------------------------------------------------------------- deciding
 
