@@ -72,8 +72,9 @@ async def _refuse(websocket: WebSocket, error: ExpactiError) -> None:
 
 
 class AgentConnection:
-    """One agent's socket: a reader that handles frames in order, and a writer
-    that drains a queue so a slow reader on the other end never blocks decisions.
+    """One agent's socket: a reader that handles frames in order and sends its
+    own replies, and a writer task that sends what other tasks queue (a
+    reviewer's decision), so a slow client never blocks whoever decided.
 
     ``inflight`` maps the request_ids this connection waits on to their
     command ids; a decision is sent only for a request still in it, so a
@@ -94,20 +95,17 @@ class AgentConnection:
         self._send_lock = asyncio.Lock()
         self._stalled = False
         self._watch_interval = max(0.05, self._settings.send_timeout_seconds / 4)
-        self._watchdog: asyncio.TimerHandle | asyncio.Handle = asyncio.get_running_loop().call_soon(
-            lambda: None
-        )
+        self._watchdog: asyncio.TimerHandle | None = None
 
     async def serve(self) -> None:
         """Run until the client disconnects or stops reading."""
         writer = asyncio.create_task(self._write_loop())
         reader = asyncio.create_task(self._read_loop())
         self._tasks = (reader, writer)
-        watchdog = asyncio.get_running_loop().call_later(self._watch_interval, self._watch)
+        self._watchdog = asyncio.get_running_loop().call_later(self._watch_interval, self._watch)
         try:
             await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            watchdog.cancel()
             self._watchdog.cancel()
             for task in (reader, writer):
                 task.cancel()
