@@ -26,12 +26,18 @@ Script = Callable[["Peer", ServerConnection], Awaitable[None]]
 class Peer:
     """What the fake server saw: handshakes, connections, frames."""
 
-    def __init__(self, script: Script, *, refuse: int | None) -> None:
+    def __init__(
+        self, script: Script, *, refuse: int | None, hello: dict[str, Any] | None = None
+    ) -> None:
         self.script = script
         self.refuse = refuse
+        self.hello = HELLO if hello is None else hello
         self.url = ""
         self.handshakes = 0
         self.connections = 0
+        self.open_now = 0
+        self.most_open = 0  # the most connections open at the same time
+        self.close_codes: list[int | None] = []  # what each connection was closed with
         self.received: list[dict[str, Any]] = []
         self.errors: list[BaseException] = []
         self.got_cancel = asyncio.Event()
@@ -67,8 +73,10 @@ class Peer:
 
     async def handle(self, ws: ServerConnection) -> None:
         self.connections += 1
+        self.open_now += 1
+        self.most_open = max(self.most_open, self.open_now)
         try:
-            await ws.send(json.dumps(HELLO))
+            await ws.send(json.dumps(self.hello))
             await self.script(self, ws)
             await ws.wait_closed()
         except ConnectionClosed:
@@ -76,12 +84,20 @@ class Peer:
         except Exception as exc:  # surfaced by fake_server() when the test ends
             self.errors.append(exc)
             raise
+        finally:
+            self.open_now -= 1
+            self.close_codes.append(ws.close_code)
 
 
 @asynccontextmanager
-async def fake_server(script: Script, *, refuse: int | None = None) -> AsyncIterator[Peer]:
-    """Serve ``script`` on a free loopback port; ``refuse`` answers every handshake so."""
-    peer = Peer(script, refuse=refuse)
+async def fake_server(
+    script: Script, *, refuse: int | None = None, hello: dict[str, Any] | None = None
+) -> AsyncIterator[Peer]:
+    """Serve ``script`` on a free loopback port; ``refuse`` answers every handshake so.
+
+    ``hello`` replaces the ``hello`` frame every connection starts with.
+    """
+    peer = Peer(script, refuse=refuse, hello=hello)
     async with serve(peer.handle, "127.0.0.1", 0, process_request=peer.check_auth) as server:
         port = next(iter(server.sockets)).getsockname()[1]
         peer.url = f"ws://127.0.0.1:{port}/shell/ws"

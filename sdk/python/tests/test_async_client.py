@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import json
 import socket
+import threading
 from typing import Any
 
 import pytest
 from websockets.asyncio.server import ServerConnection
+from websockets.protocol import State
 
 from expacti import (
     AsyncExpactiClient,
     CommandDeniedException,
     CommandTimeoutException,
+    Decision,
     ExpactiAuthenticationError,
     ExpactiConnectionError,
     ExpactiProtocolError,
     _pending,
 )
-from peer import TOKEN, Peer, accepted, decision, fake_server, send, wait_for
+from expacti._pending import PendingCommand
+from peer import HELLO, TOKEN, Peer, Script, accepted, decision, fake_server, send, wait_for
 
 FAST = {"max_backoff": 0.02, "reconnect_timeout": 2.0, "connect_timeout": 1.0}
 
@@ -255,16 +261,47 @@ async def test_client_deadline_cancels_and_raises(short_grace: None) -> None:
     }
 
 
-async def test_without_timeout_the_deadline_follows_expires_at(short_grace: None) -> None:
-    async def expire_now(peer: Peer, ws: ServerConnection) -> None:
+async def test_a_client_clock_ahead_of_the_server_does_not_time_out_the_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fast client clock sees every ``expires_at`` in the past: that must not end the wait."""
+    monkeypatch.setattr(_pending, "GRACE_SECONDS", 0.0)  # no slack to hide the skew
+    waits_after_accepted = asyncio.Event()
+    real_wait = PendingCommand.wait
+
+    async def spy(self: PendingCommand, lost: asyncio.Future[None], seconds: float) -> None:
+        if self.command_id is not None:  # the accepted was handled and the run still waits
+            waits_after_accepted.set()
+        await real_wait(self, lost, seconds)
+
+    monkeypatch.setattr(PendingCommand, "wait", spy)
+
+    async def skewed(peer: Peer, ws: ServerConnection) -> None:
         submit = await peer.recv(ws)
-        await send(ws, accepted(submit, expires_in=0))
+        await send(ws, accepted(submit, expires_in=-120))  # two minutes "ago" for the client
+        await wait_for(waits_after_accepted)
+        await send(ws, decision(submit))
+
+    async with fake_server(skewed) as peer, client(peer) as c:
+        result = await c.run("echo skew")
+    assert result.approved
+    assert [frame["type"] for frame in peer.received] == ["submit"]  # no cancel
+
+
+async def test_without_timeout_the_policy_from_hello_bounds_the_wait(short_grace: None) -> None:
+    async def never_decide(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        await send(ws, accepted(submit, expires_in=3600))  # a far expires_at changes nothing
         await peer.recv(ws)
 
-    async with fake_server(expire_now) as peer, client(peer) as c:
-        with pytest.raises(CommandTimeoutException):
-            await c.run("sleep")
+    hello = {**HELLO, "limits": {**HELLO["limits"], "timeout_seconds": 1}}
+    async with fake_server(never_decide, hello=hello) as peer, client(peer) as c:
+        async with asyncio.timeout(10):  # only a client ignoring the policy gets near this
+            with pytest.raises(CommandTimeoutException) as info:
+                await c.run("sleep")
         await wait_for(peer.got_cancel)
+    assert info.value.decision is None
+    assert peer.received[-1]["reason"] == "agent deadline passed"
 
 
 async def test_cancelling_the_task_cancels_on_the_server() -> None:
@@ -392,3 +429,180 @@ async def test_aclose_while_still_connecting_fails_the_run() -> None:
         await c.aclose()
         with pytest.raises(ExpactiConnectionError, match="client closed"):
             await task
+
+
+# -- connections that end badly ----------------------------------------------------------
+
+
+def test_a_socket_closed_before_the_reader_noticed_does_not_spin_the_loop() -> None:
+    """The socket closed, the reader has not run yet: a run() must not retry without yielding.
+
+    The client gets a thread and loop of its own, so a spinning loop fails this test instead
+    of freezing the whole suite.
+    """
+    outcome: concurrent.futures.Future[Decision] = concurrent.futures.Future()
+
+    async def scenario() -> None:
+        async with fake_server(approve_after_accepted) as peer, client(peer) as c:
+            await c.connect()
+            conn = c._conn
+            assert conn is not None
+            conn.ws.transport.abort()  # the network went away...
+            await asyncio.sleep(0)  # ...and the socket knows, but the reader has not run yet
+            assert conn.ws.protocol.state is State.CLOSED
+            assert not conn.lost.done()
+            outcome.set_result(await c.run("echo hi", timeout=3))
+
+    def in_own_loop() -> None:
+        try:
+            asyncio.run(scenario())
+        except BaseException as exc:
+            outcome.set_exception(exc)
+
+    threading.Thread(target=in_own_loop, daemon=True).start()
+    result = outcome.result(timeout=10)  # only a spinning loop gets near this
+    assert result.approved
+
+
+async def test_a_failed_send_marks_the_connection_lost_and_resumes() -> None:
+    async with fake_server(approve_after_accepted) as peer, client(peer) as c:
+        await c.connect()
+        conn = c._conn
+        assert conn is not None
+        conn.ws.transport.abort()
+        await asyncio.sleep(0)  # the socket is closed; the reader has not run yet
+        assert not conn.lost.done()
+        assert await conn.send("{}") is False
+        assert conn.lost.done()
+        assert not conn.alive
+        result = await c.run("ls")
+    assert result.approved
+    assert peer.connections == 2
+
+
+def drop_with(code: int) -> Script:
+    async def script(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        if peer.connections > 1:  # reached only by a client that retried
+            await send(ws, decision(submit))
+            return
+        if code == 1008:
+            await send(ws, {"type": "error", "code": "unauthenticated", "message": "revoked"})
+        await ws.close(code, "no")
+
+    return script
+
+
+async def test_close_1009_frame_too_big_is_not_retried() -> None:
+    async with fake_server(drop_with(1009)) as peer, client(peer) as c:
+        with pytest.raises(ExpactiProtocolError, match="1009"):
+            await c.run("ls")
+    assert peer.connections == 1
+
+
+async def test_close_1008_token_revoked_is_not_retried() -> None:
+    async with fake_server(drop_with(1008)) as peer, client(peer) as c:
+        with pytest.raises(ExpactiAuthenticationError, match="1008"):
+            await c.run("ls")
+    assert peer.connections == 1
+
+
+async def test_a_server_frame_too_big_for_the_client_is_not_retried() -> None:
+    async def huge(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        if peer.connections > 1:
+            await send(ws, decision(submit))
+            return
+        await send(ws, {**accepted(submit), "padding": "x" * 1_100_000})
+
+    async with fake_server(huge) as peer, client(peer) as c:
+        with pytest.raises(ExpactiProtocolError, match="1009"):
+            await c.run("ls")
+    assert peer.connections == 1
+    assert peer.close_codes == [1009]
+
+
+async def test_a_submit_over_the_limit_in_hello_is_never_retried() -> None:
+    """However the race between the hello and the first submit goes, nothing is retried."""
+    limit = 1000
+
+    async def like_the_server(peer: Peer, ws: ServerConnection) -> None:
+        frame = await ws.recv()
+        if len(frame) > limit and peer.connections == 1:
+            await ws.close(1009, "frame too big")
+            return
+        await send(ws, decision(json.loads(frame)))  # reached only by a retry
+
+    hello = {**HELLO, "limits": {**HELLO["limits"], "max_frame_bytes": limit}}
+    async with fake_server(like_the_server, hello=hello) as peer, client(peer) as c:
+        with pytest.raises((ValueError, ExpactiProtocolError)):
+            await c.run("x" * 2 * limit)
+        with pytest.raises(ValueError, match="bytes"):  # the hello has arrived by now
+            await c.run("x" * 2 * limit)
+    assert peer.connections == 1
+
+
+async def test_a_submit_stuck_in_send_is_bounded_by_the_deadline(
+    short_grace: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A peer that stopped reading: the socket's buffers are full and send() never returns."""
+
+    async def hold(peer: Peer, ws: ServerConnection) -> None:
+        await ws.wait_closed()
+
+    async def stuck(message: str) -> None:
+        await asyncio.Future()
+
+    async with fake_server(hold) as peer, client(peer) as c:
+        await c.connect()
+        assert c._conn is not None
+        monkeypatch.setattr(c._conn.ws, "send", stuck)
+        async with asyncio.timeout(5):  # only an unbounded send gets near this
+            with pytest.raises(ExpactiConnectionError, match="deadline"):
+                await c.run("ls", timeout=0.05)
+
+
+async def test_a_frame_nested_too_deeply_fails_closed_on_one_connection() -> None:
+    async def nest(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        if peer.connections > 1:  # reached only by a client that resubmitted elsewhere
+            await send(ws, decision(submit))
+            return
+        await ws.send('{"type": "decision", "x": ' + "[" * 5000 + "]" * 5000 + "}")
+
+    async with fake_server(nest) as peer, client(peer) as c:
+        with pytest.raises(ExpactiProtocolError, match="nested"):
+            await c.run("ls")
+    assert peer.connections == 1
+    assert peer.close_codes == [1002]
+
+
+async def test_a_reader_failure_closes_the_socket_before_the_next_one_opens(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whatever ends the reader, the client never holds two WebSockets at once."""
+
+    async def crash_first(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        if peer.connections == 1:
+            await send(ws, accepted(submit))  # the reader breaks on this one
+            return
+        await send(ws, decision(submit))
+
+    real_dispatch = AsyncExpactiClient._dispatch
+    crashed = False
+
+    def dispatch_once_broken(self: AsyncExpactiClient, message: str | bytes) -> bool:
+        nonlocal crashed
+        if not crashed and '"accepted"' in str(message):
+            crashed = True
+            raise RuntimeError("a bug in the reader")
+        return real_dispatch(self, message)
+
+    monkeypatch.setattr(AsyncExpactiClient, "_dispatch", dispatch_once_broken)
+    async with fake_server(crash_first) as peer, client(peer) as c:
+        result = await c.run("ls")
+    assert result.approved
+    assert peer.connections == 2
+    assert peer.most_open == 1
+    assert peer.close_codes[0] == 1011

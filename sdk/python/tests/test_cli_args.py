@@ -19,6 +19,7 @@ from expacti import (
     CommandDeniedException,
     CommandTimeoutException,
     ExpactiAuthenticationError,
+    ExpactiClient,
     ExpactiConnectionError,
     ExpactiProtocolError,
     __version__,
@@ -248,3 +249,74 @@ async def test_ctrl_c_while_waiting_cancels_on_the_server_and_exits_130() -> Non
         "expacti: interrupted; the command was cancelled\n",
     )
     assert peer.received[-1]["request_id"] == peer.submits[0]["request_id"]
+
+
+async def test_ctrl_c_while_closing_after_the_approval_says_the_command_did_not_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_close = ExpactiClient.close
+
+    def close_then_ctrl_c(self: ExpactiClient) -> None:
+        real_close(self)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ExpactiClient, "close", close_then_ctrl_c)
+    marker = tmp_path / "ran"
+    async with fake_server(script_for("approved")) as peer:
+        status = await cli(peer, "--", "touch", str(marker))
+    assert status == 130
+    assert not marker.exists()
+    err = capsys.readouterr().err
+    assert err == "expacti: interrupted after the approval; the command was not run\n"
+
+
+def test_a_command_too_large_for_the_server_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Refused before anything is sent: no server needed.
+    argv = ["run", "--url", "ws://127.0.0.1:9/shell/ws", "--token", TOKEN, "--", "x" * 1_100_000]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "the submit frame is" in err
+    assert "internal error" not in err
+
+
+def test_timeout_help_says_what_is_accepted(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--help"]) == 0
+    assert "more than 0, at most 600" in " ".join(capsys.readouterr().out.split())
+    assert main(["run", "--timeout", "0.5", "--help"]) == 0  # a fraction is accepted
+
+
+CTRL_C_RIGHT_AFTER_SPAWN = """
+import os, signal, subprocess, sys
+from expacti import _cli
+
+real_popen = subprocess.Popen
+
+def popen_then_ctrl_c(*args, **kwargs):
+    process = real_popen(*args, **kwargs)
+    os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C before expacti could ignore it
+    return process
+
+subprocess.Popen = popen_then_ctrl_c
+child = (
+    "import signal, sys; "
+    "blocked = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []); "
+    "default = signal.getsignal(signal.SIGINT) is signal.default_int_handler; "
+    "sys.exit(3 if default and not blocked else 4)"
+)
+sys.exit(_cli._execute([sys.executable, "-c", child]))
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
+def test_ctrl_c_between_spawning_and_ignoring_it_neither_escapes_nor_reaches_the_child() -> None:
+    """The child still starts with Ctrl-C working (unblocked, default), and gets its status."""
+    done = subprocess.run(
+        [PY, "-c", CTRL_C_RIGHT_AFTER_SPAWN],
+        env={"PYTHONPATH": str(SRC)},
+        capture_output=True,
+        text=True,
+        timeout=20,  # the bound only keeps a hanging interpreter from hanging the suite
+    )
+    assert (done.returncode, done.stderr) == (3, "")

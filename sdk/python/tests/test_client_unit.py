@@ -7,6 +7,7 @@ The peer runs in the test's event loop, so the blocking calls go through
 from __future__ import annotations
 
 import asyncio
+import gc
 import subprocess
 import sys
 import threading
@@ -15,7 +16,13 @@ from pathlib import Path
 import pytest
 from websockets.asyncio.server import ServerConnection
 
-from expacti import CommandDeniedException, Decision, ExpactiClient, ExpactiConnectionError
+from expacti import (
+    CommandDeniedException,
+    Decision,
+    ExpactiClient,
+    ExpactiConnectionError,
+    _client,
+)
 from peer import TOKEN, Peer, accepted, decision, fake_server, send, wait_for
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -116,3 +123,67 @@ async def test_quickstart_exits_without_close() -> None:
             timeout=20,
         )
     assert (done.returncode, done.stdout, done.stderr) == (0, b"approved: True\n", b"")
+
+
+async def test_a_client_nobody_closed_closes_its_socket_and_thread_when_collected() -> None:
+    closed = asyncio.Event()
+
+    async def hold(peer: Peer, ws: ServerConnection) -> None:
+        await ws.wait_closed()
+        closed.set()
+
+    async with fake_server(hold) as peer:
+        client = ExpactiClient(url=peer.url, token=TOKEN)
+        await asyncio.to_thread(client.connect)
+        thread = client._thread
+        assert thread is not None
+        del client
+        gc.collect()
+        await wait_for(closed)
+        await asyncio.to_thread(thread.join, 5)  # the bound only stops a broken test
+        assert not thread.is_alive()
+    assert peer.close_codes == [1000]
+
+
+async def test_close_returns_even_when_the_loop_is_wedged(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_client, "_CLOSE_WAIT", 0.05)
+    monkeypatch.setattr(_client, "_SHUTDOWN_TIMEOUT", 0.05)
+    async with fake_server(approve_each) as peer:
+        client = ExpactiClient(url=peer.url, token=TOKEN)
+        await asyncio.to_thread(client.connect)
+        loop, thread = client._loop, client._thread
+        assert loop is not None
+        assert thread is not None
+        release = threading.Event()
+        loop.call_soon_threadsafe(release.wait)  # something blocks the loop
+        try:
+            # The bound only stops a close() that hangs from hanging the suite.
+            await asyncio.wait_for(asyncio.to_thread(client.close), 10)
+        finally:
+            release.set()
+        await asyncio.to_thread(thread.join, 5)
+        assert not thread.is_alive()
+
+
+async def test_a_run_close_had_to_cancel_raises_client_closed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A run() that does not see "client closed" in time is cancelled: still an ExpactiError."""
+    monkeypatch.setattr(_client, "_SHUTDOWN_TIMEOUT", 0.05)
+    sending = threading.Event()
+
+    async def stuck(message: str) -> None:  # a send that never returns
+        sending.set()
+        await asyncio.Future()
+
+    async with fake_server(approve_each) as peer:
+        client = ExpactiClient(url=peer.url, token=TOKEN)
+        await asyncio.to_thread(client.connect)
+        conn = client._client._conn
+        assert conn is not None
+        monkeypatch.setattr(conn.ws, "send", stuck)
+        waiting = asyncio.ensure_future(asyncio.to_thread(client.run, "sleep"))
+        await asyncio.to_thread(sending.wait, 5)
+        await asyncio.to_thread(client.close)
+        with pytest.raises(ExpactiConnectionError, match="client closed"):
+            await waiting

@@ -124,6 +124,16 @@ def test_fails_closed_on(text: str | bytes) -> None:
         parse_server_frame(text)
 
 
+@pytest.mark.parametrize(("opening", "closing"), [("[", "]"), ('{"x": ', "}")])
+def test_a_frame_nested_too_deeply_fails_closed_without_a_request_id(
+    opening: str, closing: str
+) -> None:
+    nested = opening * 5000 + "1" + closing * 5000
+    with pytest.raises(ExpactiProtocolError, match="nested") as info:
+        parse_server_frame('{"type": "decision", "request_id": "r-1", "x": ' + nested + "}")
+    assert info.value.request_id is None  # nothing of it can be trusted, not even that
+
+
 def test_error_frame_without_request_id() -> None:
     frame = parse_server_frame('{"type":"error","code":"internal_error","message":"boom"}')
     assert frame == ErrorFrame(code="internal_error", message="boom", request_id=None)

@@ -1,4 +1,4 @@
-"""How a waiting run() computes its deadline."""
+"""How a waiting run() computes its deadline: from durations, never from the server's clock."""
 
 from __future__ import annotations
 
@@ -6,50 +6,85 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from expacti import ExpactiConnectionError
-from expacti._pending import GRACE_SECONDS, MAX_TIMEOUT_SECONDS, PendingCommand
+from expacti._pending import GRACE_SECONDS, MAX_TIMEOUT_SECONDS, PendingCommand, policy_seconds
 
 
-def pending(timeout: float | None) -> PendingCommand:
-    return PendingCommand("r-1", "ls", "{}", timeout=timeout)
+def pending(timeout: float | None, policy: int | None = None) -> PendingCommand:
+    return PendingCommand("r-1", "ls", "{}", timeout=timeout, policy=policy)
 
 
-async def test_a_given_timeout_fixes_the_deadline() -> None:
-    before = asyncio.get_running_loop().time()
+async def test_before_the_submit_is_sent_the_deadline_counts_from_the_call() -> None:
     waiting = pending(30)
-    assert before + 30 + GRACE_SECONDS <= waiting.deadline
+    assert waiting.sent_at is None
+    assert waiting.deadline == waiting.started + 30 + GRACE_SECONDS
+
+
+async def test_the_deadline_counts_from_the_first_submit_sent() -> None:
+    waiting = pending(30)
+    await asyncio.sleep(0)
+    waiting.sent()
+    assert waiting.sent_at is not None
+    first = waiting.sent_at
+    assert waiting.deadline == first + 30 + GRACE_SECONDS
+    waiting.sent()  # a re-sent submit resumes the same command: its clock did not restart
+    assert (waiting.sent_at, waiting.deadline) == (first, first + 30 + GRACE_SECONDS)
+
+
+async def test_without_timeout_or_policy_the_protocol_maximum_bounds_the_wait() -> None:
+    waiting = pending(None)
+    waiting.sent()
+    assert waiting.sent_at is not None
+    assert waiting.deadline == waiting.sent_at + MAX_TIMEOUT_SECONDS + GRACE_SECONDS
+
+
+async def test_without_timeout_the_policy_from_hello_bounds_the_wait() -> None:
+    waiting = pending(None, policy=60)
+    waiting.sent()
+    assert waiting.sent_at is not None
+    assert waiting.deadline == waiting.sent_at + 60 + GRACE_SECONDS
+
+
+async def test_a_hello_after_the_submit_applies_its_policy_and_wakes_the_waiter() -> None:
+    waiting = pending(None)
+    waiting.sent()
+    assert waiting.sent_at is not None
+    never: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    asyncio.get_running_loop().call_soon(waiting.set_policy, 30)
+    async with asyncio.timeout(5):  # only a broken wake-up would get near this
+        await waiting.wait(never, 3600)
+    assert waiting.deadline == waiting.sent_at + 30 + GRACE_SECONDS
+
+
+async def test_a_given_timeout_wins_over_the_policy() -> None:
+    waiting = pending(120, policy=60)
+    waiting.set_policy(30)
+    assert waiting.deadline == waiting.started + 120 + GRACE_SECONDS
+
+
+async def test_a_client_clock_ahead_of_the_server_does_not_shorten_the_wait() -> None:
+    waiting = pending(None, policy=60)
+    waiting.sent()
     deadline = waiting.deadline
-    waiting.expires(datetime.now(UTC) + timedelta(seconds=1))
+    expires_at = datetime.now(UTC) - timedelta(minutes=2)  # "expired" on a fast client clock
+    waiting.expires(expires_at)
+    assert waiting.deadline == deadline
+    assert waiting.expires_at == expires_at  # still there to read
+
+
+async def test_a_client_clock_behind_the_server_does_not_lengthen_the_wait() -> None:
+    waiting = pending(None, policy=60)
+    waiting.sent()
+    deadline = waiting.deadline
+    waiting.expires(datetime.now(UTC) + timedelta(days=1))
     assert waiting.deadline == deadline
 
 
-async def test_without_timeout_the_server_maximum_bounds_the_wait() -> None:
-    before = asyncio.get_running_loop().time()
-    waiting = pending(None)
-    after = asyncio.get_running_loop().time()
-    assert before + MAX_TIMEOUT_SECONDS + GRACE_SECONDS <= waiting.deadline
-    assert waiting.deadline <= after + MAX_TIMEOUT_SECONDS + GRACE_SECONDS
-
-
-async def test_expires_at_moves_the_deadline() -> None:
-    waiting = pending(None)
-    waiting.expires(datetime.now(UTC) + timedelta(seconds=60))
-    assert waiting.deadline < waiting.latest
-    soon = waiting.deadline
-    waiting.expires(datetime.now(UTC) + timedelta(seconds=120))  # a resumed wait, later expiry
-    assert waiting.deadline > soon
-
-
-async def test_a_far_expires_at_cannot_extend_past_the_maximum() -> None:
-    waiting = pending(None)
-    waiting.expires(datetime.now(UTC) + timedelta(days=1))  # a client clock far behind
-    assert waiting.deadline == waiting.latest
-
-
-async def test_a_past_expires_at_still_leaves_the_grace() -> None:
-    waiting = pending(None)
-    now = asyncio.get_running_loop().time()
-    waiting.expires(datetime.now(UTC) - timedelta(hours=1))  # a client clock far ahead
-    assert waiting.deadline >= now + GRACE_SECONDS
+def test_policy_seconds_reads_only_a_usable_timeout() -> None:
+    assert policy_seconds({"timeout_seconds": 60}) == 60
+    assert policy_seconds({"timeout_seconds": MAX_TIMEOUT_SECONDS}) == MAX_TIMEOUT_SECONDS
+    assert policy_seconds({}) is None
+    assert policy_seconds({"timeout_seconds": 0}) is None
+    assert policy_seconds({"timeout_seconds": MAX_TIMEOUT_SECONDS + 1}) is None
 
 
 async def test_a_delivered_event_wakes_the_waiter() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import uuid
@@ -14,6 +15,7 @@ from websockets.exceptions import ConnectionClosed
 
 from ._backoff import backoff_delay
 from ._connection import (
+    CLOSE_TIMEOUT,
     RETRYABLE_CONNECT_ERRORS,
     Connection,
     check_token,
@@ -24,6 +26,7 @@ from ._decision import Decision
 from ._errors import (
     CommandDeniedException,
     CommandTimeoutException,
+    ExpactiAuthenticationError,
     ExpactiConnectionError,
     ExpactiError,
     ExpactiProtocolError,
@@ -37,13 +40,15 @@ from ._frames import (
     parse_server_frame,
     submit_frame,
 )
-from ._pending import MAX_TIMEOUT_SECONDS, PendingCommand
+from ._pending import MAX_TIMEOUT_SECONDS, PendingCommand, policy_seconds
 
 __all__ = ["AsyncExpactiClient"]
 
 _DEFAULT_MAX_FRAME_BYTES: Final = 1_048_576
 _CANCEL_SEND_TIMEOUT: Final = 1.0
 _STABLE_SECONDS: Final = 10.0  # a connection that lived this long resets the backoff
+_CLOSE_POLICY: Final = 1008  # the agent token was revoked: reconnecting cannot help
+_CLOSE_TOO_BIG: Final = 1009  # a frame exceeded the limit: re-sending it cannot help
 
 logger = logging.getLogger("expacti")
 
@@ -51,9 +56,9 @@ logger = logging.getLogger("expacti")
 class AsyncExpactiClient:
     """Asks an expacti server for approval before a command runs.
 
-    One WebSocket per client, opened on first use and shared by concurrent ``run()`` calls.
-    If it drops, the client reconnects and resumes every wait without creating a second
-    command. A client belongs to the event loop that first uses it.
+    At most one WebSocket per client, opened on first use and shared by concurrent
+    ``run()`` calls. If it drops, the client reconnects and resumes every wait without
+    creating a second command. A client belongs to the event loop that first uses it.
     """
 
     def __init__(
@@ -129,7 +134,8 @@ class AsyncExpactiClient:
             context=context,
         )
         self._check_frame_size(frame)
-        pending = PendingCommand(request_id, command, frame, timeout=timeout)
+        policy = policy_seconds(self._hello.limits) if self._hello else None
+        pending = PendingCommand(request_id, command, frame, timeout=timeout, policy=policy)
         self._pending[request_id] = pending
         try:
             result = await self._wait_for_decision(pending)
@@ -163,11 +169,25 @@ class AsyncExpactiClient:
     # -- waiting for one decision --------------------------------------------------------
 
     async def _wait_for_decision(self, pending: PendingCommand) -> DecisionFrame:
+        loop = asyncio.get_running_loop()
         unavailable = 0
+        retrying: ErrorFrame | None = None  # the "unavailable" error being retried, if any
         while True:
+            if loop.time() >= pending.deadline:
+                if retrying is not None:
+                    raise _refused(retrying)
+                raise ExpactiConnectionError(
+                    f"lost the connection to {self._url} and could not resume before the deadline"
+                )
             conn = await self._connection(deadline=pending.deadline)
-            if not await conn.send(pending.frame):
-                continue  # lost while sending: reconnect and send again
+            self._check_frame_size(pending.frame)  # the hello may have arrived meanwhile
+            pending.conn = conn
+            if await self._send_submit(conn, pending):
+                pending.sent()
+            else:
+                # Lost while sending. Let the reader see the close (it may be terminal) and
+                # never retry without yielding: the loop must run to notice anything.
+                await _settle(conn, pending.deadline)
             try:
                 outcome = await self._next_outcome(pending, conn)
             except ExpactiProtocolError as exc:
@@ -176,12 +196,23 @@ class AsyncExpactiClient:
                 raise
             if isinstance(outcome, DecisionFrame):
                 return outcome
+            retrying = outcome  # None: the connection was lost, reconnect and resume
             if isinstance(outcome, ErrorFrame):  # "unavailable": retry the same request_id
                 unavailable += 1
                 delay = backoff_delay(unavailable, cap=self._max_backoff)
-                if asyncio.get_running_loop().time() + delay >= pending.deadline:
+                if loop.time() + delay >= pending.deadline:
                     raise _refused(outcome)
                 await pending.wait(conn.lost, delay)
+
+    async def _send_submit(self, conn: Connection, pending: PendingCommand) -> bool:
+        """Send the submit, bounded by the run's deadline; False if the connection is gone."""
+        try:
+            async with asyncio.timeout_at(pending.deadline):
+                return await conn.send(pending.frame)
+        except TimeoutError:  # a peer that stopped reading: the socket's buffers are full
+            raise ExpactiConnectionError(
+                f"could not send the command to {self._url} before the deadline"
+            ) from None
 
     async def _next_outcome(
         self, pending: PendingCommand, conn: Connection
@@ -192,6 +223,12 @@ class AsyncExpactiClient:
             event = pending.take()
             if event is None:
                 if not conn.alive:
+                    reader = conn.reader
+                    if reader is not None and not reader.done() and loop.time() < pending.deadline:
+                        # Frames read before the close, or a terminal close code, may still
+                        # be on their way to us: let the reader finish first.
+                        await _settle(conn, pending.deadline)
+                        continue
                     return None
                 if loop.time() >= pending.deadline:
                     await self._try_cancel(pending, "agent deadline passed")
@@ -213,7 +250,7 @@ class AsyncExpactiClient:
             pending.command_id = event.command_id
             if isinstance(event, DecisionFrame):
                 return event
-            pending.expires(event.expires_at)
+            pending.expires(event.expires_at)  # informative: the deadline is made of durations
 
     async def _try_cancel(self, pending: PendingCommand, reason: str) -> None:
         """Best effort: ask the server to cancel; a lost connection cancels it anyway."""
@@ -258,6 +295,12 @@ class AsyncExpactiClient:
     async def _open(self) -> Connection:
         """Connect, retrying with backoff for up to ``reconnect_timeout`` seconds."""
         loop = asyncio.get_running_loop()
+        stale = self._conn
+        if stale is not None and stale.reader is not None and not stale.reader.done():
+            # At most one socket at a time: let the old one finish closing (it is no longer
+            # open, or we would not be here), and drop it if its closing handshake hangs.
+            await asyncio.wait({stale.reader}, timeout=2 * CLOSE_TIMEOUT)
+            stale.abort()
         give_up = loop.time() + self._reconnect_timeout
         last_error: BaseException | None = None
         while True:
@@ -291,12 +334,39 @@ class AsyncExpactiClient:
             logger.info("connection to %s lost: %s", self._url, exc)
         except Exception:  # a bug here must not leave waiters hanging: they resume elsewhere
             logger.exception("reading from %s failed", self._url)
+            with contextlib.suppress(Exception):  # the socket is dropped below either way
+                await conn.ws.close(1011, "client error")
         finally:
+            conn.abort()  # never leave a socket behind: a new connection is about to open
             lived = asyncio.get_running_loop().time() - conn.opened_at
             self._failures = 1 if lived >= _STABLE_SECONDS else self._failures + 1
             if self._conn is conn:
                 self._conn = None
+            self._fail_on_terminal_close(conn)
             conn.mark_lost()
+
+    def _fail_on_terminal_close(self, conn: Connection) -> None:
+        """After a close that reconnecting cannot cure, fail the runs waiting on ``conn``."""
+        code, by_server = conn.close_code()
+        error: ExpactiError
+        if code == _CLOSE_POLICY and by_server:
+            reason = conn.ws.protocol.close_rcvd.reason if conn.ws.protocol.close_rcvd else ""
+            error = ExpactiAuthenticationError(
+                f"the server closed the connection: the token was revoked or refused "
+                f"(close code 1008{': ' + reason if reason else ''})",
+                status_code=401,
+            )
+        elif code == _CLOSE_TOO_BIG:
+            what = "a frame from the client" if by_server else "a frame from the server"
+            error = ExpactiProtocolError(
+                f"the connection was closed because {what} was too large (close code 1009)"
+            )
+        else:
+            return
+        logger.warning("%s", error)
+        for pending in self._pending.values():
+            if pending.conn is conn:
+                pending.deliver(error)
 
     def _dispatch(self, message: str | bytes) -> bool:
         """Hand one frame to its waiter; False when the connection can no longer be trusted."""
@@ -316,6 +386,9 @@ class AsyncExpactiClient:
             return False
         if isinstance(frame, Hello):
             self._hello = frame
+            policy = policy_seconds(frame.limits)
+            for pending in self._pending.values():
+                pending.set_policy(policy)
         elif isinstance(frame, Accepted | DecisionFrame | ErrorFrame) and frame.request_id:
             pending = self._pending.get(frame.request_id)
             if pending is not None:
@@ -331,10 +404,21 @@ class AsyncExpactiClient:
     def _check_frame_size(self, frame: str) -> None:
         # The server closes the connection (1009) on an oversized frame; retrying cannot help.
         limit = (self._hello.limits if self._hello else {}).get("max_frame_bytes")
-        limit = limit or _DEFAULT_MAX_FRAME_BYTES
+        if not limit or limit <= 0:
+            limit = _DEFAULT_MAX_FRAME_BYTES
         size = len(frame.encode())
         if size > limit:
             raise ValueError(f"the submit frame is {size} bytes; the server accepts {limit}")
+
+
+async def _settle(conn: Connection, deadline: float) -> None:
+    """Yield to the loop after a failed send: wait for ``conn``'s reader to finish (bounded)."""
+    left = deadline - asyncio.get_running_loop().time()
+    reader = conn.reader
+    if reader is not None and not reader.done() and left > 0:
+        await asyncio.wait({reader}, timeout=left)
+    else:
+        await asyncio.sleep(0)
 
 
 def _refused(frame: ErrorFrame) -> ExpactiProtocolError:

@@ -2,9 +2,10 @@
 
     expacti run [--url URL] [--token TOKEN] [--target T] [--timeout S] -- CMD ARGS...
 
-Exit status: the command's own once it ran (128+N if killed by signal N); 2 usage error;
-124 no decision in time; 125 expacti failed (connection, token, protocol); 126 denied or
-cancelled (or approved but not executable); 127 approved but not found; 130 interrupted.
+Exit status: the command's own once it ran (128+N if killed by signal N); 2 usage error
+(including a command too large for the server); 124 no decision in time; 125 expacti failed
+(connection, token, protocol); 126 denied or cancelled (or approved but not executable);
+127 approved but not found; 130 interrupted before the command ran.
 """
 
 from __future__ import annotations
@@ -58,17 +59,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         client = ExpactiClient(url=url, token=token)
     except ValueError as exc:
         return _usage_error(run_parser, str(exc))
+    approved = False
     try:
         with client:
             client.run(shlex.join(command), target=args.target, timeout=args.timeout)
+            approved = True
     except KeyboardInterrupt:
-        _say("interrupted; the command was cancelled")
+        if approved:  # Ctrl-C while the client was closing, after the approval
+            _say("interrupted after the approval; the command was not run")
+        else:
+            _say("interrupted; the command was cancelled")
         return EXIT_INTERRUPTED
+    except ValueError as exc:  # e.g. a command larger than the server accepts
+        return _usage_error(run_parser, str(exc))
     except Exception as exc:  # never a traceback: every failure is one line and a status
         status, message = failure(exc)
         _say(message)
         return status
-    return _execute(command)
+    try:
+        return _execute(command)
+    except KeyboardInterrupt:  # before the command started; from then on Ctrl-C is its own
+        _say("interrupted after the approval; the command was not run")
+        return EXIT_INTERRUPTED
 
 
 def failure(exc: BaseException) -> tuple[int, str]:
@@ -94,23 +106,58 @@ def exit_status(returncode: int) -> int:
 
 
 def _execute(command: list[str]) -> int:
-    """Run the approved argv with the terminal inherited; return its exit status."""
+    """Run the approved argv with the terminal inherited; return its exit status.
+
+    Like a shell, expacti ignores Ctrl-C while the command runs: the command gets it, and
+    its status tells what happened. SIGINT stays blocked from before the command is started
+    until it is ignored here, so a Ctrl-C in between can neither escape as a
+    KeyboardInterrupt nor leave the command running without us; the child sets SIGINT back
+    to what we were started with and unblocks it before it executes the command.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        started = _spawn(command, None)  # only the main thread handles signals
+        return started if isinstance(started, int) else exit_status(started.wait())
+    previous = signal.getsignal(signal.SIGINT)
+    if _CAN_MASK:
+        child = signal.SIG_IGN if previous == signal.SIG_IGN else signal.SIG_DFL
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            try:
+                started = _spawn(command, child)
+            finally:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # discards a Ctrl-C held back
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    else:  # Windows: no signal masks
+        started = _spawn(command, None)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        process = subprocess.Popen(command)
+        return started if isinstance(started, int) else exit_status(started.wait())
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
+
+
+_CAN_MASK: Final = hasattr(signal, "pthread_sigmask")  # not on Windows
+
+
+def _spawn(command: list[str], sigint: signal.Handlers | None) -> subprocess.Popen[bytes] | int:
+    """Start the argv, or say why it cannot start and return the exit status for that.
+
+    With ``sigint``, the child sets SIGINT to it and unblocks SIGINT before it executes.
+    """
+
+    def restore_sigint() -> None:
+        signal.signal(signal.SIGINT, sigint)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+    try:
+        return subprocess.Popen(command, preexec_fn=None if sigint is None else restore_sigint)
     except FileNotFoundError:
         _say(f"{command[0]}: command not found")
         return EXIT_NOT_FOUND
     except OSError as exc:
         _say(f"{command[0]}: cannot execute: {exc.strerror or exc}")
         return EXIT_DENIED
-    # Like a shell: Ctrl-C goes to the command, and its status tells what happened.
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
-    try:
-        return exit_status(process.wait())
-    finally:
-        if in_main:
-            signal.signal(signal.SIGINT, previous)
 
 
 def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
@@ -123,14 +170,19 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         "run",
         help="ask for approval, then run the command",
         description="Ask the expacti server for approval, then run CMD without a shell.",
-        epilog="exit status: the command's own; 124 timed out, 125 expacti failed, "
-        "126 denied or cancelled, 127 command not found",
+        epilog="exit status: the command's own; 2 usage error, 124 timed out, "
+        "125 expacti failed, 126 denied or cancelled, 127 command not found, "
+        "130 interrupted before the command ran",
     )
     run.add_argument("--url", help="server WebSocket URL (default: $EXPACTI_URL)")
     run.add_argument("--token", help="agent token (default: $EXPACTI_TOKEN)")
     run.add_argument("--target", help="the host, cluster or environment the command is for")
     run.add_argument(
-        "--timeout", type=_seconds, metavar="S", help="seconds a human has to decide (1-600)"
+        "--timeout",
+        type=_seconds,
+        metavar="S",
+        help="seconds a human has to decide: more than 0, at most 600 (default: the "
+        "organisation's policy)",
     )
     run.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD ARGS...")
     return parser, run

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
+import logging
 import threading
+import weakref
 from collections.abc import Callable, Coroutine, Mapping
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
@@ -16,6 +20,11 @@ __all__ = ["ExpactiClient"]
 
 _T = TypeVar("_T")
 _SHUTDOWN_TIMEOUT: Final = 5.0
+"""How long close() lets each shutdown step take: aclose(), the runs, the stragglers."""
+_CLOSE_WAIT: Final = 3 * _SHUTDOWN_TIMEOUT + 1.0
+"""How long close() waits for the loop to finish the shutdown; close() never hangs."""
+
+logger = logging.getLogger("expacti")
 
 
 class ExpactiClient:
@@ -23,7 +32,9 @@ class ExpactiClient:
 
     Thread-safe: any number of threads may call ``run()`` at once on one client. It keeps
     one private daemon thread with an event loop, started on first use, so creating a
-    client never blocks and never connects; ``close()`` stops the thread.
+    client never blocks and never connects; ``close()`` stops the thread. A client that is
+    garbage-collected without ``close()`` closes its connection and stops its thread in
+    the background; at interpreter exit nothing is waited for.
     """
 
     def __init__(
@@ -45,6 +56,7 @@ class ExpactiClient:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
         self._closed = False
 
     def __enter__(self) -> Self:
@@ -90,20 +102,28 @@ class ExpactiClient:
         )
 
     def close(self) -> None:
-        """Cancel what is still waiting, close the connection, stop the thread; idempotent."""
+        """Cancel what is still waiting, close the connection, stop the thread; idempotent.
+
+        Never hangs: a run() still waiting after the shutdown's time is up is cancelled
+        and raises ExpactiConnectionError("client closed") in its thread.
+        """
         with self._lock:
             if self._closed:
                 return
             self._closed = True
-            loop, thread = self._loop, self._thread
+            loop, thread, finalizer = self._loop, self._thread, self._finalizer
+        if finalizer is not None:
+            finalizer.detach()
         if loop is None or thread is None:
             return
+        # The shutdown stops the loop when it is done, however long a wedged loop delays it.
+        shutdown = asyncio.run_coroutine_threadsafe(self._shutdown(), loop)
         try:
-            asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result()
-        finally:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join()
-            loop.close()
+            shutdown.result(timeout=_CLOSE_WAIT)
+        except concurrent.futures.TimeoutError:
+            logger.warning("closing the expacti client timed out; its thread stops later")
+            return
+        thread.join(timeout=_SHUTDOWN_TIMEOUT)  # the thread closes the loop
 
     def _call(self, make: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
         with self._lock:
@@ -116,6 +136,9 @@ class ExpactiClient:
             future = asyncio.run_coroutine_threadsafe(make(), loop)
         try:
             return future.result()
+        except concurrent.futures.CancelledError:
+            # close() cancelled a run() that did not see "client closed" in time.
+            raise ExpactiConnectionError("client closed") from None
         except BaseException:
             future.cancel()  # e.g. KeyboardInterrupt: the loop cancels the wait on the server
             raise
@@ -128,21 +151,64 @@ class ExpactiClient:
             )
             thread.start()
             self._loop, self._thread = loop, thread
+            # Garbage-collected without close(): stop in the background, never blocking.
+            # At interpreter exit nothing runs: the daemon thread just ends with the process.
+            self._finalizer = weakref.finalize(self, _abandon, loop, self._client)
+            self._finalizer.atexit = False
         return self._loop
 
     async def _shutdown(self) -> None:
-        await self._client.aclose()
-        # Let every run() see "client closed" before the loop stops, or its caller would hang.
-        current = asyncio.current_task()
-        others = {task for task in asyncio.all_tasks() if task is not current}
-        if others:
-            _, stragglers = await asyncio.wait(others, timeout=_SHUTDOWN_TIMEOUT)
-            for task in stragglers:
-                task.cancel()
-            if stragglers:
-                await asyncio.wait(stragglers, timeout=_SHUTDOWN_TIMEOUT)
+        try:
+            try:
+                async with asyncio.timeout(_SHUTDOWN_TIMEOUT):
+                    await self._client.aclose()
+            except TimeoutError:
+                logger.warning("closing the expacti connection timed out")
+            # Let every run() see "client closed" before the loop stops, or its caller would
+            # hang; one that does not within the time is cancelled (its caller gets "client
+            # closed" too).
+            current = asyncio.current_task()
+            others = {task for task in asyncio.all_tasks() if task is not current}
+            if others:
+                _, stragglers = await asyncio.wait(others, timeout=_SHUTDOWN_TIMEOUT)
+                for task in stragglers:
+                    task.cancel()
+                if stragglers:
+                    await asyncio.wait(stragglers, timeout=_SHUTDOWN_TIMEOUT)
+        finally:
+            # Stop once close() has been told the result: that hand-over is itself a
+            # callback this coroutine's end schedules, so give it a turn of the loop.
+            loop = asyncio.get_running_loop()
+            loop.call_soon(loop.call_soon, loop.stop)
 
 
 def _serve_forever(loop: asyncio.AbstractEventLoop) -> None:
     asyncio.set_event_loop(loop)
-    loop.run_forever()
+    try:
+        loop.run_forever()
+    finally:
+        loop.close()  # stopped by close() or by the finalizer: release the selector
+
+
+def _abandon(loop: asyncio.AbstractEventLoop, client: AsyncExpactiClient) -> None:
+    """The finalizer of an ExpactiClient nobody closed; runs in any thread, never blocks."""
+    with contextlib.suppress(RuntimeError):  # the loop is closed already
+        loop.call_soon_threadsafe(_close_then_stop, loop, client)
+
+
+def _close_then_stop(loop: asyncio.AbstractEventLoop, client: AsyncExpactiClient) -> None:
+    async def close() -> None:
+        try:
+            async with asyncio.timeout(_SHUTDOWN_TIMEOUT):
+                await client.aclose()
+        except Exception:  # nobody is left to tell; the loop stops anyway
+            logger.debug("closing an abandoned expacti client failed", exc_info=True)
+
+    task = loop.create_task(close())
+    _ABANDONED.add(task)
+    task.add_done_callback(_ABANDONED.discard)
+    task.add_done_callback(lambda _: loop.stop())  # then the thread closes the loop
+
+
+_ABANDONED: set[asyncio.Task[None]] = set()
+"""Strong references to the close tasks of abandoned clients, until they finish."""

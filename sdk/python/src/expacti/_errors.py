@@ -5,9 +5,12 @@ One tree, so a caller can catch as broadly or as narrowly as it needs::
     ExpactiError
     ├── CommandDeniedException        a human denied the command, or it was cancelled
     ├── CommandTimeoutException       no decision in time (server timed_out, or our deadline)
-    ├── ExpactiConnectionError        cannot reach the server, or lost it and could not resume
-    │   └── ExpactiAuthenticationError    the handshake was refused with 401/403
-    └── ExpactiProtocolError          the server sent an invalid frame or an ``error`` frame
+    ├── ExpactiConnectionError        cannot reach the server, lost it and could not resume
+    │   │                             before the deadline, or the client was closed
+    │   └── ExpactiAuthenticationError    the handshake was refused with 401/403, or the
+    │                                     connection was closed with 1008 (token revoked)
+    └── ExpactiProtocolError          the server sent an invalid frame or an ``error`` frame,
+                                      or a frame was too large (close code 1009)
 
 None of them ever means "approved": whenever the SDK is in doubt it raises, and the
 command must not run.
@@ -73,11 +76,13 @@ class CommandTimeoutException(ExpactiError):
 
 
 class ExpactiConnectionError(ExpactiError):
-    """The server could not be reached, or the connection was lost and not resumed in time."""
+    """The server could not be reached, the connection was lost and not resumed before the
+    deadline, or the client was closed ("client closed") while the run() waited."""
 
 
 class ExpactiAuthenticationError(ExpactiConnectionError):
-    """The server refused the token on the handshake (HTTP 401 or 403); never retried."""
+    """The server refused the token on the handshake (HTTP 401 or 403), or closed the
+    connection with 1008 because it was revoked (``status_code`` 401); never retried."""
 
     def __init__(self, message: str, *, status_code: int) -> None:
         self.status_code = status_code

@@ -116,6 +116,8 @@ def parse_server_frame(text: str | bytes) -> ServerFrame:
         obj = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_nan)
     except ValueError as exc:  # json.JSONDecodeError is a ValueError
         raise ExpactiProtocolError(f"the server sent invalid JSON: {exc}") from None
+    except RecursionError:  # nested deeper than the parser can follow
+        raise ExpactiProtocolError("the server sent JSON nested too deeply") from None
     if not isinstance(obj, dict):
         raise ExpactiProtocolError("the server sent a frame that is not a JSON object")
     request_id = obj.get("request_id")

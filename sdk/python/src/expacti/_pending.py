@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from datetime import UTC, datetime
-from typing import Final, TypeAlias
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Final, TypeAlias
 
 from ._errors import ExpactiError
 from ._frames import Accepted, DecisionFrame, ErrorFrame
 
-__all__ = ["GRACE_SECONDS", "MAX_TIMEOUT_SECONDS", "Event", "PendingCommand"]
+if TYPE_CHECKING:
+    from ._connection import Connection
+
+__all__ = ["GRACE_SECONDS", "MAX_TIMEOUT_SECONDS", "Event", "PendingCommand", "policy_seconds"]
 
 GRACE_SECONDS: Final = 5.0
 """How much longer than the server's timeout the client waits, for network slack."""
@@ -22,27 +26,80 @@ Event: TypeAlias = Accepted | DecisionFrame | ErrorFrame | ExpactiError
 """What the reader hands a waiting run(): a frame for it, or the error that ends it."""
 
 
-class PendingCommand:
-    """One ``run()`` waiting for its decision, and the frames routed to it."""
+def policy_seconds(limits: Mapping[str, int]) -> int | None:
+    """The organisation's timeout from a ``hello`` frame's ``limits``, if it is usable."""
+    value = limits.get("timeout_seconds")
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_TIMEOUT_SECONDS:
+        return value
+    return None
 
-    def __init__(self, request_id: str, command: str, frame: str, *, timeout: float | None) -> None:
+
+class PendingCommand:
+    """One ``run()`` waiting for its decision, and the frames routed to it.
+
+    The client's deadline is made of durations on the loop's monotonic clock, never of the
+    server's wall-clock ``expires_at``: a client clock that is off cannot shorten the wait.
+    It is the run's own ``timeout``, else the organisation's policy from ``hello``
+    (``limits.timeout_seconds``), else the protocol's maximum, plus the grace, counted from
+    when the submit was first sent (from the call until then).
+    """
+
+    def __init__(
+        self,
+        request_id: str,
+        command: str,
+        frame: str,
+        *,
+        timeout: float | None,
+        policy: int | None = None,
+    ) -> None:
         loop = asyncio.get_running_loop()
         self.request_id = request_id
         self.command = command
         self.frame = frame
-        self.fixed_deadline = timeout is not None
-        # Without a timeout the server's maximum bounds the wait until `accepted` tells more.
-        self.latest = loop.time() + (timeout or MAX_TIMEOUT_SECONDS) + GRACE_SECONDS
-        self.deadline = self.latest
+        self.timeout = timeout
+        self.policy = policy
+        self.started = loop.time()
+        self.sent_at: float | None = None
         self.command_id: str | None = None
+        self.expires_at: datetime | None = None
+        """The server's ``expires_at`` from the latest ``accepted``; informative only."""
+        self.conn: Connection | None = None
+        """The connection the submit was last sent on."""
+        self.deadline = 0.0
         self._events: deque[Event] = deque()
         self._arrived: asyncio.Future[None] | None = None
+        self._update_deadline()
+
+    @property
+    def budget(self) -> float:
+        """Seconds a human has to decide, as far as the client knows."""
+        if self.timeout is not None:
+            return self.timeout
+        return self.policy if self.policy is not None else MAX_TIMEOUT_SECONDS
+
+    def sent(self) -> None:
+        """Record that the submit went out; the first one starts the server's clock."""
+        if self.sent_at is None:
+            self.sent_at = asyncio.get_running_loop().time()
+            self._update_deadline()
+
+    def set_policy(self, policy: int | None) -> None:
+        """Apply the organisation's timeout from a ``hello`` and wake the waiter."""
+        if policy is None or policy == self.policy:
+            return
+        self.policy = policy
+        self._update_deadline()
+        self._wake()
+
+    def expires(self, expires_at: datetime) -> None:
+        """Remember the server's ``expires_at``; it never moves the deadline."""
+        self.expires_at = expires_at
 
     def deliver(self, event: Event) -> None:
         """Queue ``event`` and wake the waiting run()."""
         self._events.append(event)
-        if self._arrived is not None and not self._arrived.done():
-            self._arrived.set_result(None)
+        self._wake()
 
     def take(self) -> Event | None:
         """The oldest queued event, or None."""
@@ -57,10 +114,10 @@ class PendingCommand:
             {self._arrived, lost}, timeout=max(seconds, 0.0), return_when=asyncio.FIRST_COMPLETED
         )
 
-    def expires(self, expires_at: datetime) -> None:
-        """Move the deadline to the server's ``expires_at`` (plus grace), if none was given."""
-        if self.fixed_deadline:
-            return
-        left = max((expires_at - datetime.now(UTC)).total_seconds(), 0.0)
-        now = asyncio.get_running_loop().time()
-        self.deadline = min(self.latest, now + left + GRACE_SECONDS)
+    def _update_deadline(self) -> None:
+        start = self.started if self.sent_at is None else self.sent_at
+        self.deadline = start + self.budget + GRACE_SECONDS
+
+    def _wake(self) -> None:
+        if self._arrived is not None and not self._arrived.done():
+            self._arrived.set_result(None)
