@@ -52,10 +52,6 @@ class DeadlineScheduler:
             if handle is not None:
                 handle.cancel()
 
-    def pending_count(self) -> int:
-        """How many commands have a timeout scheduled."""
-        return len(self._timeouts)
-
     async def aclose(self) -> None:
         """Cancel every timer and wait for deadline work already running."""
         for table in (self._timeouts, self._abandon):

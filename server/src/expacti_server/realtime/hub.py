@@ -35,10 +35,6 @@ class DecisionHub(Generic[T]):
         if not listeners:
             del self._listeners[command_id]
 
-    def waiting(self, command_id: str) -> int:
-        """How many listeners wait on ``command_id``."""
-        return len(self._listeners.get(command_id, ()))
-
     def publish(self, command_id: str, decision: T) -> None:
         """Deliver ``decision`` to every listener of ``command_id``, then forget them."""
         for listener in self._listeners.pop(command_id, ()):
