@@ -1,0 +1,3 @@
+export { api, call, UNAUTHORIZED_EVENT } from "./client";
+export { ApiError, toApiError } from "./errors";
+export type * from "./contract";

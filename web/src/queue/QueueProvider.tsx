@@ -1,0 +1,107 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from "react";
+import type { CommandView, ServerFrame } from "../api";
+import { useSession } from "../auth/session";
+import { usePreference } from "../ui/preferences";
+import { beep, notifyPending } from "./alerts";
+import { initialQueueState, queueReducer, waitingCount, type QueueState } from "./queueState";
+import { ReviewerSocket, reviewerSocketUrl, type ConnectionState } from "./reviewerSocket";
+
+export interface QueueApi extends QueueState {
+  connection: ConnectionState;
+  /** Mark a card as being acted on so a concurrent `decided` does not yank it. */
+  hold(id: string): void;
+  release(id: string): void;
+  /** Our decision succeeded: remove the card now. */
+  removed(id: string): void;
+  reconnectNow(): void;
+  sound: boolean;
+  setSound(on: boolean): void;
+  notify: boolean;
+  setNotify(on: boolean): void;
+}
+
+const QueueContext = createContext<QueueApi | null>(null);
+
+export function titleFor(count: number): string {
+  return count > 0 ? `(${count}) expacti` : "expacti";
+}
+
+export function QueueProvider({ children, WebSocketImpl }: { children: ReactNode; WebSocketImpl?: typeof WebSocket }) {
+  const [state, dispatch] = useReducer(queueReducer, initialQueueState);
+  const [connection, setConnection] = useState<ConnectionState>({ kind: "connecting", attempt: 0 });
+  const { expire } = useSession();
+  const [sound, setSound] = usePreference("sound", false);
+  const [notify, setNotify] = usePreference("notify", false);
+  const socketRef = useRef<ReviewerSocket | null>(null);
+
+  // Read through a ref so changing a toggle does not reconnect the socket.
+  const alertsRef = useRef({ sound, notify });
+  alertsRef.current = { sound, notify };
+
+  useEffect(() => {
+    const onFrame = (frame: ServerFrame) => {
+      switch (frame.type) {
+        case "snapshot":
+          dispatch({ type: "snapshot", commands: frame.commands, serverTime: frame.server_time, receivedAt: Date.now() });
+          break;
+        case "pending":
+          dispatch({ type: "pending", command: frame.command });
+          announce(frame.command, alertsRef.current);
+          break;
+        case "decided":
+          dispatch({ type: "decided", command: frame.command });
+          break;
+        case "pong":
+          break;
+      }
+    };
+    const socket = new ReviewerSocket(
+      { url: reviewerSocketUrl(window.location), WebSocket: WebSocketImpl ?? window.WebSocket },
+      {
+        onFrame,
+        onState: (next) => {
+          setConnection(next);
+          if (next.kind === "unauthorized") expire();
+        },
+      },
+    );
+    socketRef.current = socket;
+    socket.start();
+    return () => {
+      socket.stop();
+      socketRef.current = null;
+    };
+  }, [WebSocketImpl, expire]);
+
+  const count = waitingCount(state);
+  useEffect(() => {
+    document.title = titleFor(count);
+  }, [count]);
+  useEffect(() => () => void (document.title = titleFor(0)), []);
+
+  const hold = useCallback((id: string) => dispatch({ type: "hold", id }), []);
+  const release = useCallback((id: string) => dispatch({ type: "release", id }), []);
+  const removed = useCallback((id: string) => dispatch({ type: "removed", id }), []);
+  const reconnectNow = useCallback(() => socketRef.current?.reconnectNow(), []);
+
+  const value = useMemo<QueueApi>(
+    () => ({ ...state, connection, hold, release, removed, reconnectNow, sound, setSound, notify, setNotify }),
+    [state, connection, hold, release, removed, reconnectNow, sound, setSound, notify, setNotify],
+  );
+  return <QueueContext.Provider value={value}>{children}</QueueContext.Provider>;
+}
+
+function announce(command: CommandView, prefs: { sound: boolean; notify: boolean }): void {
+  if (prefs.sound) beep();
+  if (prefs.notify) {
+    notifyPending(command, () => {
+      document.querySelector<HTMLElement>(`[data-command-id="${CSS.escape(command.id)}"]`)?.focus();
+    });
+  }
+}
+
+export function useQueue(): QueueApi {
+  const ctx = useContext(QueueContext);
+  if (!ctx) throw new Error("useQueue() outside <QueueProvider>");
+  return ctx;
+}

@@ -1,0 +1,56 @@
+/**
+ * Optional attention-getters for a new pending command: a short synthesized
+ * beep (no audio file, so nothing to download and nothing for the CSP to block)
+ * and a desktop notification.
+ */
+import type { CommandView } from "../api";
+
+let audio: AudioContext | null = null;
+
+export function beep(): void {
+  const Ctx = window.AudioContext as typeof AudioContext | undefined;
+  if (!Ctx) return;
+  try {
+    audio ??= new Ctx();
+    const osc = audio.createOscillator();
+    const gain = audio.createGain();
+    osc.type = "sine";
+    osc.frequency.value = 880;
+    gain.gain.setValueAtTime(0.0001, audio.currentTime);
+    gain.gain.exponentialRampToValueAtTime(0.2, audio.currentTime + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + 0.25);
+    osc.connect(gain).connect(audio.destination);
+    osc.start();
+    osc.stop(audio.currentTime + 0.3);
+  } catch {
+    // Autoplay policy before any user gesture: silently no sound.
+  }
+}
+
+export function notificationsSupported(): boolean {
+  return typeof window !== "undefined" && "Notification" in window;
+}
+
+/** Ask for permission; only ever called from the toggle's click. */
+export async function requestNotificationPermission(): Promise<boolean> {
+  if (!notificationsSupported()) return false;
+  if (Notification.permission === "granted") return true;
+  if (Notification.permission === "denied") return false;
+  return (await Notification.requestPermission()) === "granted";
+}
+
+export function notifyPending(command: CommandView, onClick: () => void): void {
+  if (!notificationsSupported() || Notification.permission !== "granted") return;
+  // Only when the reviewer is elsewhere; an open tab already shows the card.
+  if (document.visibilityState === "visible" && document.hasFocus()) return;
+  const body = command.command.length > 140 ? `${command.command.slice(0, 140)}…` : command.command;
+  const n = new Notification(`Approval needed: ${command.agent.name}`, {
+    body: command.target ? `${command.target}: ${body}` : body,
+    tag: `expacti-${command.id}`,
+  });
+  n.onclick = () => {
+    window.focus();
+    onClick();
+    n.close();
+  };
+}

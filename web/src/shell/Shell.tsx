@@ -1,0 +1,60 @@
+import { NavLink, Outlet } from "react-router";
+import { useSession, useSignedInSession } from "../auth/session";
+import { useTheme, type ThemeChoice } from "../ui/preferences";
+import { useQueue } from "../queue/QueueProvider";
+import { ConnectionStatus } from "../queue/ConnectionStatus";
+import "./Shell.css";
+
+const NEXT_THEME: Record<ThemeChoice, ThemeChoice> = { system: "dark", dark: "light", light: "system" };
+const THEME_LABEL: Record<ThemeChoice, string> = { system: "Theme: system", dark: "Theme: dark", light: "Theme: light" };
+
+export function Shell() {
+  const session = useSignedInSession();
+  const { signOut } = useSession();
+  const [theme, setTheme] = useTheme();
+  const { commands } = useQueue();
+
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="shell__header">
+        <div className="shell__brand">expacti</div>
+        <nav className="shell__nav" aria-label="Main">
+          <NavLink to="/" end>
+            Queue
+            {commands.length > 0 && (
+              <span className="shell__count" aria-label={`${commands.length} pending`}>
+                {commands.length}
+              </span>
+            )}
+          </NavLink>
+          <NavLink to="/history">History</NavLink>
+          <NavLink to="/whitelist">Whitelist</NavLink>
+          <NavLink to="/settings">Settings</NavLink>
+        </nav>
+        <div className="shell__tools">
+          <ConnectionStatus />
+          <button
+            type="button"
+            className="btn btn--ghost btn--small"
+            onClick={() => setTheme(NEXT_THEME[theme])}
+            title="Switch colour theme"
+          >
+            {THEME_LABEL[theme]}
+          </button>
+          <span className="shell__who" title={`${session.org.name}`}>
+            {session.reviewer.name}
+          </span>
+          <button type="button" className="btn btn--ghost btn--small" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main" className="shell__main" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </div>
+  );
+}
