@@ -18,11 +18,14 @@ from expacti_server.commands.routes import router as commands_router
 from expacti_server.db.migrate import upgrade_to_head
 from expacti_server.identity.demo import live_demo_credentials, seed_demo
 from expacti_server.identity.routes import router as identity_router
+from expacti_server.identity.session_routes import router as session_router
 from expacti_server.services import Services
 from expacti_server.settings import Settings
 from expacti_server.targets.routes import router as targets_router
+from expacti_server.webapp.routes import router as web_app_router
 from expacti_server.whitelist.routes import router as whitelist_router
 from expacti_server.ws.agent import agent_socket
+from expacti_server.ws.reviewer import reviewer_socket
 
 log = structlog.get_logger(__name__)
 
@@ -63,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await services.commands.news.drain()
             await services.commands.scheduler.aclose()
             await services.database.dispose()
 
@@ -84,8 +88,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         whitelist_router,
         targets_router,
         identity_router,
+        session_router,
         audit_router,
+        web_app_router,
     ):
         app.include_router(router)
     app.add_api_websocket_route("/shell/ws", agent_socket)
+    app.add_api_websocket_route("/api/v1/reviewer/ws", reviewer_socket)
     return app

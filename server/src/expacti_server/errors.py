@@ -12,9 +12,11 @@ code when the connection cannot go on).
     ExpactiError                      500 internal_error
     ├── AuthenticationFailed          401 unauthenticated
     ├── PermissionDenied              403 forbidden
+    │   └── CsrfCheckFailed           403 csrf_check_failed
     ├── NotFound                      404 not_found
     ├── Conflict                      409 conflict
     │   ├── AlreadyDecided            409 already_decided
+    │   ├── RuleMatchesDenied         409 rule_matches_denied
     │   └── RequestIdConflict         409 request_id_conflict
     ├── PayloadTooLarge               413 payload_too_large
     │   └── CommandTooLarge           413 command_too_large
@@ -65,6 +67,13 @@ class PermissionDenied(ExpactiError):
     default_message = "this credential may not do that"
 
 
+class CsrfCheckFailed(PermissionDenied):
+    """A cookie-authenticated change came without the header only our own pages send."""
+
+    code = "csrf_check_failed"
+    default_message = "requests signed in by cookie must send the X-Expacti-CSRF: 1 header"
+
+
 class NotFound(ExpactiError):
     """No such object in the caller's organisation."""
 
@@ -86,6 +95,16 @@ class AlreadyDecided(Conflict):
 
     code = "already_decided"
     default_message = "the command has already been decided"
+
+
+class RuleMatchesDenied(Conflict):
+    """A new whitelist rule would have approved commands a reviewer denied."""
+
+    code = "rule_matches_denied"
+    default_message = (
+        "this rule would have approved commands that were denied; "
+        "send confirm_denied_matches: true to save it anyway"
+    )
 
 
 class RequestIdConflict(Conflict):

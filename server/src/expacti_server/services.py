@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from expacti_server.commands.reviewer_news import ReviewerNews
 from expacti_server.commands.service import CommandService
 from expacti_server.commands.submission import Limits
 from expacti_server.db.engine import Database
 from expacti_server.identity.authenticator import Authenticator
 from expacti_server.identity.orgs import OrgService
+from expacti_server.realtime.reviewer_feed import ReviewerFeed
 from expacti_server.settings import Settings
 from expacti_server.targets.service import TargetGroupService
 from expacti_server.whitelist.cache import WhitelistCache
+from expacti_server.whitelist.preview import RulePreviewer
 from expacti_server.whitelist.service import WhitelistService
 
 
@@ -36,6 +39,7 @@ class Services:
         orgs = OrgService(database)
         cache = WhitelistCache()
         targets = TargetGroupService(database)
+        previewer = RulePreviewer(database, targets)
         commands = CommandService(
             database=database,
             limits=Limits(
@@ -48,13 +52,15 @@ class Services:
             orgs=orgs,
             whitelist=cache,
             targets=targets,
+            news=ReviewerNews(ReviewerFeed(), database),
+            previewer=previewer,
         )
         return cls(
             settings=settings,
             database=database,
             authenticator=Authenticator(database),
             orgs=orgs,
-            whitelist=WhitelistService(database, cache),
+            whitelist=WhitelistService(database, cache, previewer),
             targets=targets,
             commands=commands,
         )

@@ -95,6 +95,12 @@ class Settings(BaseSettings):
     long_poll_max_seconds: float = Field(
         default=60.0, gt=0, le=300, description="Longest ?wait= an HTTP long-poll may ask for."
     )
+    session_ttl_seconds: int = Field(
+        default=12 * 3600,
+        ge=60,
+        le=30 * 24 * 3600,
+        description="How long a web sign-in lasts before the reviewer must sign in again.",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info", description="Minimum level of log records."
     )

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from expacti_server.errors import AuthenticationFailed, PermissionDenied
+from expacti_server.errors import AuthenticationFailed, CsrfCheckFailed, PermissionDenied
 from expacti_server.identity.principal import Principal, Role
+from expacti_server.identity.sessions import SESSION_COOKIE
 from expacti_server.services import Services
 
 bearer = HTTPBearer(
@@ -23,17 +24,31 @@ def services_of(request: Request) -> Services:
     return services
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "X-Expacti-CSRF"
+
+
 async def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    """Whoever the bearer credential belongs to."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise AuthenticationFailed()
+    """Whoever the bearer credential, or else the web session cookie, belongs to."""
     remote = request.client.host if request.client else None
-    return await services_of(request).authenticator.authenticate(
-        credentials.credentials, via="http", remote=remote
-    )
+    authenticator = services_of(request).authenticator
+    if credentials is not None:
+        if credentials.scheme.lower() != "bearer":
+            raise AuthenticationFailed()
+        return await authenticator.authenticate(credentials.credentials, via="http", remote=remote)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie is None:
+        raise AuthenticationFailed()
+    session = await authenticator.authenticate_session(cookie, remote=remote)
+    # SameSite=Strict already keeps the cookie off cross-site requests; the
+    # header is a second lock, since no other site's page can set it without CORS.
+    if request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) != "1":
+        raise CsrfCheckFailed()
+    request.state.web_session = session
+    return session.principal
 
 
 async def current_reviewer(

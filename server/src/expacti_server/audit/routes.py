@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
@@ -11,22 +10,9 @@ from pydantic import BaseModel
 from expacti_server.api.auth import ReviewerPrincipal, ServicesDep
 from expacti_server.api.errors import ERROR_RESPONSES
 from expacti_server.audit.service import list_events
+from expacti_server.audit.views import AuditEventView
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=ERROR_RESPONSES)
-
-
-class AuditEventView(BaseModel):
-    """One audit event."""
-
-    id: int
-    at: datetime
-    actor_type: str
-    actor_id: str | None
-    actor_name: str | None
-    action: str
-    command_id: str | None
-    rule_id: str | None
-    data: dict[str, Any]
 
 
 class AuditEventList(BaseModel):

@@ -62,3 +62,15 @@ async def list_events(
         query = query.where(AuditEvent.id < before_id)
     rows = await conn.execute(query.order_by(AuditEvent.id.desc()).limit(limit))
     return [AuditEvent(**row._mapping) for row in rows]
+
+
+async def events_of_command(
+    conn: AsyncConnection, *, org_id: str, command_id: str
+) -> list[AuditEvent]:
+    """Every event of one command, oldest first (by time, then by insertion)."""
+    rows = await conn.execute(
+        select(AuditEvent)
+        .where(AuditEvent.org_id == org_id, AuditEvent.command_id == command_id)
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )
+    return [AuditEvent(**row._mapping) for row in rows]

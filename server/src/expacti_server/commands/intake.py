@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -90,8 +91,10 @@ class Intake:
         waiters: Waiters,
         quota: PendingQuota,
         scheduler: DeadlineScheduler,
+        on_pending: Callable[[CommandRecord], None],
     ) -> None:
         self._db = database
+        self._on_pending = on_pending
         self._limits = limits
         self._resume_window = resume_window_seconds
         self._orgs = orgs
@@ -205,10 +208,12 @@ class Intake:
                     "the command could not be stored; nothing was created"
                 ) from exc
             break
+        record = CommandRecord.from_row(draft.values)
         if not draft.whitelisted:
             self._quota.add(command_id, org_id=principal.org_id, agent_id=principal.id)
             self._scheduler.schedule_timeout(command_id, draft.values["expires_at"])
-        return SubmitOutcome(CommandRecord.from_row(draft.values), created=True)
+            self._on_pending(record)
+        return SubmitOutcome(record, created=True)
 
     async def _resume(
         self,

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response
 
 from expacti_server.api.auth import AgentPrincipal, AnyPrincipal, ReviewerPrincipal, ServicesDep
 from expacti_server.api.errors import ERROR_RESPONSES
+from expacti_server.audit.views import AuditEventView
+from expacti_server.commands.queries import CommandFilter, DecidedVia
 from expacti_server.commands.schemas import (
     ApproveBody,
     CancelBody,
     CommandList,
     CommandState,
     CommandSubmit,
+    CommandTrail,
     CommandView,
     DenyBody,
 )
@@ -61,15 +65,61 @@ async def list_commands(
     reviewer: ReviewerPrincipal,
     services: ServicesDep,
     status: CommandState | None = None,
+    agent: Annotated[str | None, Query(max_length=200, description="Agent name or id.")] = None,
+    target: Annotated[str | None, Query(max_length=255)] = None,
+    reviewer_name: Annotated[
+        str | None, Query(alias="reviewer", max_length=200, description="Reviewer name or id.")
+    ] = None,
+    since: Annotated[datetime | None, Query(description="Submitted at or after.")] = None,
+    until: Annotated[datetime | None, Query(description="Submitted before.")] = None,
+    via: Annotated[
+        DecidedVia | None,
+        Query(description="whitelist: approved by a rule; manual: by a reviewer; system: other."),
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=500,
+            description="Case-insensitive text in command, target, agent, reviewer or notes.",
+        ),
+    ] = None,
     before: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> CommandList:
-    """The organisation's commands, newest first (reviewers)."""
-    records = await services.commands.list(
-        reviewer, status=Status(status) if status else None, before=before, limit=limit
+    """The organisation's commands, newest first, narrowed by any of the filters (reviewers)."""
+    where = CommandFilter(
+        status=Status(status) if status else None,
+        agent=agent,
+        target=target,
+        reviewer=reviewer_name,
+        since=_utc(since),
+        until=_utc(until),
+        via=via,
+        text=q,
     )
+    records = await services.commands.list(reviewer, where=where, before=before, limit=limit)
     next_before = records[-1].id if len(records) == limit else None
     return CommandList(items=[CommandView.of(r) for r in records], next_before=next_before)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    # A time without a zone is read as UTC, the zone every stored time is in.
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+@router.get("/{command_id}/audit", response_model=CommandTrail)
+async def command_trail(
+    command_id: str, reviewer: ReviewerPrincipal, services: ServicesDep
+) -> CommandTrail:
+    """Everything the audit log holds about one command, oldest first."""
+    events = await services.commands.trail(reviewer, command_id)
+    record = await services.commands.get(reviewer, command_id)
+    return CommandTrail(
+        items=[AuditEventView.model_validate(e, from_attributes=True) for e in events],
+        latency_ms=record.latency_ms,
+    )
 
 
 @router.get("/{command_id}", response_model=CommandView)
@@ -94,7 +144,8 @@ async def approve_command(
     services: ServicesDep,
     body: Annotated[ApproveBody | None, Body()] = None,
 ) -> CommandView:
-    """Approve (reviewers); with ``whitelist`` also add a rule. 409 if already decided."""
+    """Approve (reviewers); with ``whitelist`` also add a rule. 409 if already decided,
+    or if the rule would have approved a denied command and that was not confirmed."""
     body = body or ApproveBody()
     record = await services.commands.decide(
         reviewer,
@@ -104,6 +155,7 @@ async def approve_command(
         whitelist=body.whitelist,
         whitelist_scope_given=body.whitelist is not None
         and "scope" in body.whitelist.model_fields_set,
+        confirm_denied_matches=body.confirm_denied_matches,
     )
     return CommandView.of(record)
 

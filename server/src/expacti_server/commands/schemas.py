@@ -7,7 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
+from expacti_server.audit.views import AuditEventView
 from expacti_server.commands.record import CommandRecord, DecisionView
+from expacti_server.policy.patterns import RuleType
+from expacti_server.policy.suggestions import suggest
 from expacti_server.whitelist.schemas import WhitelistRuleSpec
 
 DecisionState = Literal["approved", "denied", "timed_out", "cancelled"]
@@ -55,6 +58,15 @@ class AgentRef(BaseModel):
     name: str
 
 
+class RuleSuggestionView(BaseModel):
+    """A whitelist rule offered for a pending command."""
+
+    type: RuleType
+    pattern: str
+    scope: str
+    reason: str
+
+
 class CommandView(BaseModel):
     """A command, its risk assessment and, once made, its decision."""
 
@@ -78,11 +90,27 @@ class CommandView(BaseModel):
     notes: str | None
     latency_ms: float | None
     decision: Decision | None
+    suggestions: list[RuleSuggestionView] = Field(
+        description="Whitelist rules offered to the reviewer; empty once decided."
+    )
 
     @classmethod
     def of(cls, record: CommandRecord) -> CommandView:
         """From the service's record."""
         decision = record.decision()
+        suggestions = (
+            [
+                RuleSuggestionView(type=s.type, pattern=s.pattern, scope=s.scope, reason=s.reason)
+                for s in suggest(
+                    record.command,
+                    record.parts,
+                    target=record.target,
+                    risk_score=record.risk_score,
+                )
+            ]
+            if record.is_pending
+            else []
+        )
         return cls(
             id=record.id,
             request_id=record.request_id,
@@ -104,6 +132,7 @@ class CommandView(BaseModel):
             notes=record.notes,
             latency_ms=record.latency_ms,
             decision=Decision.of(decision) if decision else None,
+            suggestions=suggestions,
         )
 
 
@@ -114,6 +143,13 @@ class CommandList(BaseModel):
     next_before: str | None = Field(description="Pass as ?before= for the next page.")
 
 
+class CommandTrail(BaseModel):
+    """The audit events of one command, oldest first, and how long its decision took."""
+
+    items: list[AuditEventView]
+    latency_ms: float | None
+
+
 class ApproveBody(BaseModel):
     """An approval, optionally adding a whitelist rule in the same step."""
 
@@ -122,6 +158,10 @@ class ApproveBody(BaseModel):
     note: str | None = None
     whitelist: WhitelistRuleSpec | None = Field(
         default=None, description="Also whitelist; pattern defaults to the command text."
+    )
+    confirm_denied_matches: bool = Field(
+        default=False,
+        description="Save the rule even though it would have matched commands that were denied.",
     )
 
 

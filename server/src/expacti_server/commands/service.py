@@ -21,11 +21,14 @@ from typing import TypeVar
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from expacti_server.audit import service as audit
 from expacti_server.audit.actor import SYSTEM
+from expacti_server.audit.models import AuditEvent
 from expacti_server.commands import queries
 from expacti_server.commands.intake import Intake, SubmitOutcome
 from expacti_server.commands.quota import PendingQuota
 from expacti_server.commands.record import CommandRecord, DecisionView
+from expacti_server.commands.reviewer_news import ReviewerNews
 from expacti_server.commands.status import Status
 from expacti_server.commands.submission import Limits
 from expacti_server.commands.timers import DeadlineScheduler
@@ -39,6 +42,7 @@ from expacti_server.identity.principal import Principal, Role
 from expacti_server.targets.service import TargetGroupService
 from expacti_server.whitelist.cache import WhitelistCache
 from expacti_server.whitelist.models import WhitelistRule
+from expacti_server.whitelist.preview import RuleDraft, RulePreviewer
 from expacti_server.whitelist.schemas import WhitelistRuleCreate, WhitelistRuleSpec
 from expacti_server.whitelist.service import insert_rule
 
@@ -64,8 +68,12 @@ class CommandService:
         orgs: OrgService,
         whitelist: WhitelistCache,
         targets: TargetGroupService,
+        news: ReviewerNews,
+        previewer: RulePreviewer,
     ) -> None:
         self._db = database
+        self.news = news
+        self._previewer = previewer
         self._resume_window = resume_window_seconds
         self._whitelist = whitelist
         self.waiters = Waiters()
@@ -81,6 +89,7 @@ class CommandService:
             waiters=self.waiters,
             quota=self._quota,
             scheduler=self.scheduler,
+            on_pending=news.pending,
         )
         # Submitting is the intake's job; the service exposes it unchanged.
         self.submit = self._intake.submit
@@ -108,6 +117,7 @@ class CommandService:
         note: str | None = None,
         whitelist: WhitelistRuleSpec | None = None,
         whitelist_scope_given: bool = True,
+        confirm_denied_matches: bool = False,
     ) -> CommandRecord:
         """A reviewer's approval or denial; optionally whitelist the command in the same step.
 
@@ -120,13 +130,24 @@ class CommandService:
         if whitelist is not None and not approve:
             raise InvalidRequest("only an approval can add a whitelist rule")
         status = Status.APPROVED if approve else Status.DENIED
+        if whitelist is not None and not confirm_denied_matches:
+            # Checked before anything is decided: a refused rule leaves the command pending.
+            record = await self.get(principal, command_id)
+            if not record.is_pending:
+                raise _already_decided(record)
+            spec = _rule_for(record, whitelist, scope_given=whitelist_scope_given)
+            await self._previewer.refuse_if_denied_matches(
+                principal.org_id,
+                RuleDraft(pattern=spec.pattern, type=spec.type, scope=spec.scope),
+                exclude_command_id=record.id,
+            )
 
         async def transition() -> tuple[CommandRecord, bool]:
             rule: WhitelistRule | None = None
             async with self._db.write() as conn:
                 record = await queries.visible(conn, principal, command_id)
                 if not record.is_pending:
-                    raise AlreadyDecided(command_id=record.id, decision=record.status)
+                    raise _already_decided(record)
                 if record.expires_at <= utcnow():
                     decided = await _time_out_now(conn, record)
                 else:
@@ -143,7 +164,13 @@ class CommandService:
             self._announce(decided)
             return decided, decided.status == status
 
-        decided, as_asked = await _finish(transition)
+        try:
+            decided, as_asked = await _finish(transition)
+        except AlreadyDecided as lost:
+            if "decision" in lost.details:
+                raise
+            # Lost the race inside the UPDATE (PostgreSQL): say who won.
+            raise _already_decided(await self.get(principal, command_id)) from None
         if not as_asked:
             raise AlreadyDecided(
                 "the command timed out before the decision",
@@ -238,6 +265,7 @@ class CommandService:
         decision = record.decision()
         if decision is not None:
             self.waiters.publish(decision)
+        self.news.decided(record)
 
     # --------------------------------------------------------------- reading
 
@@ -269,17 +297,32 @@ class CommandService:
             self.waiters.drop(command_id, listener)
         return await self.get(principal, command_id)
 
+    async def queue(self, principal: Principal) -> list[CommandRecord]:
+        """The org's pending commands, oldest first."""
+        async with self._db.read() as conn:
+            return await queries.queue(conn, principal.org_id)
+
+    async def trail(self, principal: Principal, command_id: str) -> list[AuditEvent]:
+        """The audit events of one command of the caller's org, oldest first."""
+        async with self._db.read() as conn:
+            await queries.visible(conn, principal, command_id)
+            return await audit.events_of_command(
+                conn, org_id=principal.org_id, command_id=command_id
+            )
+
     async def list(
         self,
         principal: Principal,
         *,
-        status: Status | None = None,
+        where: queries.CommandFilter | None = None,
         before: str | None = None,
         limit: int = 50,
     ) -> list[CommandRecord]:
-        """The org's commands, newest first, paged by ``before`` (a command id)."""
+        """The org's commands matching ``where``, newest first, paged by ``before``."""
         async with self._db.read() as conn:
-            return await queries.page(conn, principal, status=status, before=before, limit=limit)
+            return await queries.page(
+                conn, principal, where=where or queries.CommandFilter(), before=before, limit=limit
+            )
 
 
 async def _finish(transition: Callable[[], Awaitable[T]]) -> T:
@@ -307,6 +350,17 @@ def _rule_for(
         type=spec.type,
         scope=scope,
         ttl_seconds=spec.ttl_seconds,
+    )
+
+
+def _already_decided(record: CommandRecord) -> AlreadyDecided:
+    by = f" by {record.reviewer_name}" if record.reviewer_name else ""
+    return AlreadyDecided(
+        f"the command was already {record.status.replace('_', ' ')}{by}",
+        command_id=record.id,
+        decision=record.status,
+        reviewer=record.reviewer_name,
+        decided_at=record.decided_at.isoformat() if record.decided_at else None,
     )
 
 

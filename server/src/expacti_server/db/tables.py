@@ -5,7 +5,7 @@ from __future__ import annotations
 from expacti_server.audit.models import AuditEvent
 from expacti_server.commands.models import Command
 from expacti_server.db.base import Base
-from expacti_server.identity.models import Agent, Credential, Org, Reviewer
+from expacti_server.identity.models import Agent, Credential, Org, Reviewer, ReviewerSession
 from expacti_server.targets.models import TargetGroup
 from expacti_server.whitelist.models import WhitelistRule
 
@@ -18,6 +18,7 @@ __all__ = [
     "Credential",
     "Org",
     "Reviewer",
+    "ReviewerSession",
     "TargetGroup",
     "WhitelistRule",
     "metadata",

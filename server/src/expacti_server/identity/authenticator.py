@@ -10,7 +10,7 @@ from expacti_server.audit import service as audit
 from expacti_server.audit.actor import Actor
 from expacti_server.db.engine import Database
 from expacti_server.errors import AuthenticationFailed
-from expacti_server.identity import service
+from expacti_server.identity import service, sessions
 from expacti_server.identity.models import Credential
 from expacti_server.identity.principal import Principal
 
@@ -53,6 +53,34 @@ class Authenticator:
                 )
             ).first()
         return row is not None and row.revoked_at is None
+
+    async def open_session(
+        self, principal: Principal, *, ttl_seconds: int, remote: str | None
+    ) -> sessions.StartedSession:
+        """Trade a just-checked reviewer credential for a browser session."""
+        async with self._db.write() as conn:
+            return await sessions.start(conn, principal, ttl_seconds=ttl_seconds, remote=remote)
+
+    async def authenticate_session(
+        self, secret: str, *, remote: str | None
+    ) -> sessions.SessionPrincipal:
+        """The reviewer behind a session cookie; AuthenticationFailed otherwise."""
+        try:
+            async with self._db.read() as conn:
+                return await sessions.resolve(conn, secret)
+        except AuthenticationFailed:
+            await self._record_failure(via="session", remote=remote)
+            raise
+
+    async def close_session(self, session: sessions.SessionPrincipal) -> None:
+        """Sign out."""
+        async with self._db.write() as conn:
+            await sessions.end(conn, session)
+
+    async def session_live(self, session_id: str) -> bool:
+        """Whether a session still authenticates (for long-lived sockets)."""
+        async with self._db.read() as conn:
+            return await sessions.is_live(conn, session_id)
 
     async def _record_failure(self, *, via: str, remote: str | None) -> None:
         key = remote or "unknown"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Row, Select, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from expacti_server.audit import service as audit
@@ -122,31 +123,28 @@ async def issue_credential(
     return IssuedCredential(credential_id, kind, org_name, principal_name, secret)
 
 
-async def authenticate(conn: AsyncConnection, secret: str) -> Principal:
-    """The principal a secret belongs to, or AuthenticationFailed."""
-    if not secret or len(secret) > 512:
-        raise AuthenticationFailed()
-    row = (
-        await conn.execute(
-            select(
-                Credential.id,
-                Credential.kind,
-                Credential.secret_hash,
-                Credential.org_id,
-                Org.name.label("org_name"),
-                Credential.agent_id,
-                Agent.name.label("agent_name"),
-                Credential.reviewer_id,
-                Reviewer.name.label("reviewer_name"),
-            )
-            .join(Org, Org.id == Credential.org_id)
-            .outerjoin(Agent, Agent.id == Credential.agent_id)
-            .outerjoin(Reviewer, Reviewer.id == Credential.reviewer_id)
-            .where(Credential.secret_hash == hash_secret(secret), Credential.revoked_at.is_(None))
+def principal_query() -> Select[*tuple[Any, ...]]:
+    """The columns a Principal is built from, joined from a credential; add a WHERE."""
+    return (
+        select(
+            Credential.id,
+            Credential.kind,
+            Credential.secret_hash,
+            Credential.org_id,
+            Org.name.label("org_name"),
+            Credential.agent_id,
+            Agent.name.label("agent_name"),
+            Credential.reviewer_id,
+            Reviewer.name.label("reviewer_name"),
         )
-    ).first()
-    if row is None or not secret_matches(secret, row.secret_hash):
-        raise AuthenticationFailed()
+        .join(Org, Org.id == Credential.org_id)
+        .outerjoin(Agent, Agent.id == Credential.agent_id)
+        .outerjoin(Reviewer, Reviewer.id == Credential.reviewer_id)
+    )
+
+
+def principal_of(row: Row[Any]) -> Principal:
+    """The Principal of a row selected by ``principal_query``."""
     if row.kind == CredentialKind.AGENT_TOKEN:
         role, member_id, member_name = Role.AGENT, row.agent_id, row.agent_name
     else:
@@ -160,6 +158,22 @@ async def authenticate(conn: AsyncConnection, secret: str) -> Principal:
         credential_id=row.id,
         credential_kind=row.kind,
     )
+
+
+async def authenticate(conn: AsyncConnection, secret: str) -> Principal:
+    """The principal a secret belongs to, or AuthenticationFailed."""
+    if not secret or len(secret) > 512:
+        raise AuthenticationFailed()
+    row = (
+        await conn.execute(
+            principal_query().where(
+                Credential.secret_hash == hash_secret(secret), Credential.revoked_at.is_(None)
+            )
+        )
+    ).first()
+    if row is None or not secret_matches(secret, row.secret_hash):
+        raise AuthenticationFailed()
+    return principal_of(row)
 
 
 async def mark_used(conn: AsyncConnection, principal: Principal, *, via: str) -> None:

@@ -24,11 +24,17 @@ from expacti_server.policy.words import command_words, programs, short_flags, wo
 
 __all__ = [
     "DEFAULT_RISK_RULES",
+    "HIGH_RISK",
     "RiskAssessment",
     "RiskFinding",
     "RiskRule",
     "assess_risk",
 ]
+
+
+# From this score up a command is "high risk": reviewers' screens ask for an
+# extra confirmation and no broadened whitelist rule is suggested for it.
+HIGH_RISK = 70
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,11 @@ from fastapi import APIRouter, Query, Response
 
 from expacti_server.api.auth import ReviewerPrincipal, ServicesDep
 from expacti_server.api.errors import ERROR_RESPONSES
+from expacti_server.whitelist.preview import RuleDraft
 from expacti_server.whitelist.schemas import (
+    PreviewMatch,
+    RulePreviewRequest,
+    RulePreviewView,
     WhitelistRuleCreate,
     WhitelistRuleList,
     WhitelistRuleUpdate,
@@ -37,6 +41,35 @@ async def create_rule(
     return await services.whitelist.create(reviewer, body)
 
 
+@router.post("/preview", response_model=RulePreviewView)
+async def preview_rule(
+    body: RulePreviewRequest, reviewer: ReviewerPrincipal, services: ServicesDep
+) -> RulePreviewView:
+    """Which of the newest 10,000 commands a rule would have approved; nothing is saved."""
+    preview = await services.whitelist.previewer.preview(
+        reviewer.org_id,
+        RuleDraft(pattern=body.pattern, type=body.type, scope=body.scope),
+        exclude_command_id=body.exclude_command_id,
+    )
+    return RulePreviewView(
+        matched=preview.matched,
+        denied_matched=preview.denied_matched,
+        scanned=preview.scanned,
+        truncated=preview.truncated,
+        matches=[
+            PreviewMatch(
+                id=r.id,
+                command=r.command,
+                target=r.target,
+                agent=r.agent_name,
+                status=r.status,
+                created_at=r.created_at,
+            )
+            for r in preview.matches
+        ],
+    )
+
+
 @router.get("/{rule_id}", response_model=WhitelistRuleView)
 async def get_rule(
     rule_id: str, reviewer: ReviewerPrincipal, services: ServicesDep
@@ -51,6 +84,14 @@ async def update_rule(
 ) -> WhitelistRuleView:
     """Change a rule; ``"ttl_seconds": null`` removes its expiry."""
     return await services.whitelist.update(reviewer, rule_id, body)
+
+
+@router.post("/{rule_id}/expire", response_model=WhitelistRuleView)
+async def expire_rule(
+    rule_id: str, reviewer: ReviewerPrincipal, services: ServicesDep
+) -> WhitelistRuleView:
+    """Stop the rule matching from now on; it stays listed with its history."""
+    return await services.whitelist.expire(reviewer, rule_id)
 
 
 @router.delete("/{rule_id}", status_code=204, response_class=Response)

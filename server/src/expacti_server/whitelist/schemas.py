@@ -29,10 +29,17 @@ class WhitelistRuleSpec(BaseModel):
     )
 
 
+CONFIRM_DESCRIPTION = (
+    "Save the rule even though it would have approved past commands that a reviewer denied; "
+    "without it such a rule is refused with 409 rule_matches_denied."
+)
+
+
 class WhitelistRuleCreate(WhitelistRuleSpec):
     """A rule to create directly."""
 
     pattern: str = Field(description="The command (exact), glob or RE2 regex to match.")
+    confirm_denied_matches: bool = Field(default=False, description=CONFIRM_DESCRIPTION)
 
 
 class WhitelistRuleUpdate(BaseModel):
@@ -44,6 +51,41 @@ class WhitelistRuleUpdate(BaseModel):
     type: RuleType | None = None
     scope: str | None = None
     ttl_seconds: int | None = Field(default=None, ge=1, le=MAX_TTL_SECONDS)
+    confirm_denied_matches: bool = Field(default=False, description=CONFIRM_DESCRIPTION)
+
+
+class RulePreviewRequest(BaseModel):
+    """A rule to try against history before saving it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pattern: str = Field(description="The command (exact), glob or RE2 regex to match.")
+    type: RuleType = Field(default=RuleType.EXACT)
+    scope: str = Field(default="global")
+    exclude_command_id: str | None = Field(
+        default=None, description="Leave this command out (the one being approved)."
+    )
+
+
+class PreviewMatch(BaseModel):
+    """A past command the rule would have approved."""
+
+    id: str
+    command: str
+    target: str | None
+    agent: str
+    status: str
+    created_at: datetime
+
+
+class RulePreviewView(BaseModel):
+    """What the rule would have matched among the newest ``scanned`` commands."""
+
+    matched: int
+    denied_matched: int = Field(description="Matched commands a reviewer denied.")
+    scanned: int
+    truncated: bool = Field(description="Older commands exist that were not scanned.")
+    matches: list[PreviewMatch] = Field(description="Newest first, at most 50.")
 
 
 class WhitelistRuleView(BaseModel):
@@ -59,6 +101,9 @@ class WhitelistRuleView(BaseModel):
     updated_at: datetime
     created_by: str | None
     created_from_command_id: str | None
+    created_from_command: str | None = Field(
+        description="The text of the command the rule was made from, if it still exists."
+    )
     hit_count: int
     last_hit_at: datetime | None
 

@@ -8,6 +8,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from expacti_server.audit import service as audit
+from expacti_server.commands.models import Command
 from expacti_server.db.base import utcnow
 from expacti_server.db.engine import Database
 from expacti_server.errors import InvalidRequest, NotFound
@@ -17,6 +18,7 @@ from expacti_server.policy.patterns import RuleType, compile_pattern
 from expacti_server.policy.whitelist_index import Scope
 from expacti_server.whitelist.cache import WhitelistCache
 from expacti_server.whitelist.models import WhitelistRule
+from expacti_server.whitelist.preview import RuleDraft, RulePreviewer
 from expacti_server.whitelist.schemas import (
     WhitelistRuleCreate,
     WhitelistRuleUpdate,
@@ -24,7 +26,9 @@ from expacti_server.whitelist.schemas import (
 )
 
 
-def rule_view(rule: WhitelistRule, *, now: datetime | None = None) -> WhitelistRuleView:
+def rule_view(
+    rule: WhitelistRule, *, now: datetime | None = None, source_command: str | None = None
+) -> WhitelistRuleView:
     """The API view of a stored rule."""
     now = now or utcnow()
     return WhitelistRuleView(
@@ -38,6 +42,7 @@ def rule_view(rule: WhitelistRule, *, now: datetime | None = None) -> WhitelistR
         updated_at=rule.updated_at,
         created_by=rule.created_by_name,
         created_from_command_id=rule.created_from_command_id,
+        created_from_command=source_command,
         hit_count=rule.hit_count,
         last_hit_at=rule.last_hit_at,
     )
@@ -90,12 +95,17 @@ async def insert_rule(
 class WhitelistService:
     """Rule CRUD for the API: each change commits, then updates the matching cache."""
 
-    def __init__(self, database: Database, cache: WhitelistCache) -> None:
+    def __init__(self, database: Database, cache: WhitelistCache, previewer: RulePreviewer) -> None:
         self._db = database
         self.cache = cache
+        self.previewer = previewer
 
     async def create(self, principal: Principal, spec: WhitelistRuleCreate) -> WhitelistRuleView:
-        """Store a new rule."""
+        """Store a new rule; one that would have approved a denied command needs confirming."""
+        if not spec.confirm_denied_matches:
+            await self.previewer.refuse_if_denied_matches(
+                principal.org_id, RuleDraft(pattern=spec.pattern, type=spec.type, scope=spec.scope)
+            )
         async with self._db.write() as conn:
             rule = await insert_rule(conn, principal=principal, spec=spec)
         self.cache.put([rule])
@@ -104,28 +114,85 @@ class WhitelistService:
     async def get(self, principal: Principal, rule_id: str) -> WhitelistRuleView:
         """One rule of the caller's organisation."""
         async with self._db.read() as conn:
-            return rule_view(await _load(conn, principal.org_id, rule_id))
+            rule = await _load(conn, principal.org_id, rule_id)
+            return rule_view(rule, source_command=await _source_command(conn, rule))
+
+    async def expire(self, principal: Principal, rule_id: str) -> WhitelistRuleView:
+        """Stop a rule from matching from now on, keeping it (and its history) listed."""
+        async with self._db.write() as conn:
+            rule = await _load(conn, principal.org_id, rule_id)
+            now = utcnow()
+            if rule.expires_at is None or rule.expires_at > now:
+                self.cache.drop(rule.org_id, rule.id)  # fail closed from now on
+                original = WhitelistRule(**_columns(rule))
+                try:
+                    await conn.execute(
+                        update(WhitelistRule)
+                        .where(WhitelistRule.id == rule.id)
+                        .values(expires_at=now, updated_at=now)
+                    )
+                    await audit.record(
+                        conn,
+                        org_id=principal.org_id,
+                        actor=principal.actor,
+                        action="whitelist.expired",
+                        rule_id=rule.id,
+                        data=_describe(rule),
+                    )
+                except BaseException:
+                    self.cache.put([original])
+                    raise
+                rule.expires_at = now
+                rule.updated_at = now
+            source = await _source_command(conn, rule)
+        self.cache.put([rule])
+        return rule_view(rule, source_command=source)
 
     async def list(
         self, principal: Principal, *, query: str | None = None, limit: int = 500
     ) -> list[WhitelistRuleView]:
         """The organisation's rules, newest first, optionally filtered by a pattern substring."""
-        statement = select(WhitelistRule).where(WhitelistRule.org_id == principal.org_id)
+        statement = (
+            select(WhitelistRule, Command.command.label("source_command"))
+            .outerjoin(
+                Command,
+                (Command.id == WhitelistRule.created_from_command_id)
+                & (Command.org_id == WhitelistRule.org_id),
+            )
+            .where(WhitelistRule.org_id == principal.org_id)
+        )
         if query:
             statement = statement.where(WhitelistRule.pattern.contains(query, autoescape=True))
         statement = statement.order_by(WhitelistRule.created_at.desc()).limit(limit)
         async with self._db.read() as conn:
             rows = (await conn.execute(statement)).all()
         now = utcnow()
-        return [rule_view(WhitelistRule(**row._mapping), now=now) for row in rows]
+        return [
+            rule_view(
+                WhitelistRule(**{key: row._mapping[key] for key in _COLUMN_KEYS}),
+                now=now,
+                source_command=row.source_command,
+            )
+            for row in rows
+        ]
 
     async def update(
         self, principal: Principal, rule_id: str, change: WhitelistRuleUpdate
     ) -> WhitelistRuleView:
         """Change a rule's pattern, type, scope or expiry."""
-        fields = change.model_fields_set
+        fields = change.model_fields_set - {"confirm_denied_matches"}
         if not fields:
             raise InvalidRequest("nothing to change")
+        if fields & {"pattern", "type", "scope"} and not change.confirm_denied_matches:
+            current = await self.get(principal, rule_id)
+            await self.previewer.refuse_if_denied_matches(
+                principal.org_id,
+                RuleDraft(
+                    pattern=change.pattern if change.pattern is not None else current.pattern,
+                    type=change.type if change.type is not None else current.type,
+                    scope=change.scope or current.scope,
+                ),
+            )
         async with self._db.write() as conn:
             rule = await _load(conn, principal.org_id, rule_id)
             original = WhitelistRule(**_columns(rule))
@@ -156,8 +223,9 @@ class WhitelistService:
             except BaseException:
                 self.cache.put([original])
                 raise
+            source = await _source_command(conn, rule)
         self.cache.put([rule])
-        return rule_view(rule)
+        return rule_view(rule, source_command=source)
 
     async def delete(self, principal: Principal, rule_id: str) -> None:
         """Remove a rule for good."""
@@ -190,8 +258,23 @@ async def _load(conn: AsyncConnection, org_id: str, rule_id: str) -> WhitelistRu
     return WhitelistRule(**row._mapping)
 
 
+async def _source_command(conn: AsyncConnection, rule: WhitelistRule) -> str | None:
+    if rule.created_from_command_id is None:
+        return None
+    return (
+        await conn.execute(
+            select(Command.command).where(
+                Command.id == rule.created_from_command_id, Command.org_id == rule.org_id
+            )
+        )
+    ).scalar_one_or_none()
+
+
+_COLUMN_KEYS = tuple(column.key for column in WhitelistRule.__table__.columns)
+
+
 def _columns(rule: WhitelistRule) -> dict[str, object]:
-    return {column.key: getattr(rule, column.key) for column in WhitelistRule.__table__.columns}
+    return {key: getattr(rule, key) for key in _COLUMN_KEYS}
 
 
 def _describe(rule: WhitelistRule) -> dict[str, object]:

@@ -8,7 +8,6 @@ from contextlib import suppress
 
 import msgspec
 import structlog
-from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from expacti_server import __version__
@@ -25,6 +24,7 @@ from expacti_server.errors import (
 from expacti_server.identity.principal import Principal, Role
 from expacti_server.services import Services
 from expacti_server.ws import frames
+from expacti_server.ws.handshake import refuse
 
 log = structlog.get_logger(__name__)
 
@@ -44,7 +44,7 @@ async def agent_socket(websocket: WebSocket) -> None:
     try:
         principal = await _authenticate(websocket, services)
     except ExpactiError as error:
-        await _refuse(websocket, error)
+        await refuse(websocket, error)
         return
     await websocket.accept()
     await AgentConnection(websocket, principal, services).serve()
@@ -61,14 +61,6 @@ async def _authenticate(websocket: WebSocket, services: Services) -> Principal:
     if principal.role is not Role.AGENT:
         raise PermissionDenied("only agent tokens may connect to /shell/ws")
     return principal
-
-
-async def _refuse(websocket: WebSocket, error: ExpactiError) -> None:
-    response = JSONResponse({"error": error.to_dict()}, status_code=error.status_code)
-    try:
-        await websocket.send_denial_response(response)
-    except RuntimeError:
-        await websocket.close(code=1008, reason=error.code)
 
 
 class AgentConnection:
