@@ -1,0 +1,256 @@
+import { useId, useImperativeHandle, useState, type Ref } from "react";
+import { Link } from "react-router";
+import type { CommandView, RuleType, WhitelistRuleSpec, WhitelistSuggestion } from "../api";
+import { Modal } from "../ui/Modal";
+import { inertPlain, truncate } from "../ui/inertText";
+import { CommandText } from "./CommandText";
+import { Countdown } from "./Countdown";
+import { RiskBadge } from "./RiskBadge";
+import { RuleEditor } from "./RuleEditor";
+import { SessionSteps } from "./SessionSteps";
+import { HIGH_RISK } from "./risk";
+import { swipeProgress, SWIPE_THRESHOLD } from "./swipe";
+import { useDecision } from "./useDecision";
+import { useSwipe } from "./useSwipe";
+import "./CommandCard.css";
+
+/** What the queue's keyboard shortcuts can ask of the selected card. */
+export interface CardHandle {
+  approve(): void;
+  deny(): void;
+  whitelist(): void;
+  focus(): void;
+}
+
+interface CommandCardProps {
+  command: CommandView;
+  skewMs: number;
+  selected: boolean;
+  /** The server already took it out of the queue; it only lingers for its notice. */
+  departed: boolean;
+  swipeEnabled: boolean;
+  onSelect(): void;
+  ref?: Ref<CardHandle>;
+}
+
+type Confirm = "approve" | "deny" | null;
+type EditorSeed = { type: RuleType; pattern: string; scope: string } | undefined;
+
+export function accessibleName(command: CommandView): string {
+  return truncate(inertPlain(command.command).replace(/\s+/g, " ").trim(), 120);
+}
+
+export function CommandCard({ command, skewMs, selected, departed, swipeEnabled, onSelect, ref }: CommandCardProps) {
+  const decision = useDecision(command);
+  const [note, setNote] = useState("");
+  const [editor, setEditor] = useState<{ seed: EditorSeed } | null>(null);
+  const [confirm, setConfirm] = useState<Confirm>(null);
+  const noteId = useId();
+  const cardId = useId();
+  const highRisk = command.risk_score >= HIGH_RISK;
+  const locked = decision.busy !== null || departed || decision.notice?.kind === "already";
+
+  const approve = () => !locked && void decision.approve(note);
+  const deny = () => !locked && void decision.deny(note);
+  const openEditor = (seed?: EditorSeed) => !locked && setEditor({ seed });
+
+  const swipe = useSwipe(swipeEnabled && !locked, (outcome) => {
+    if (highRisk) setConfirm(outcome);
+    else if (outcome === "approve") approve();
+    else deny();
+  });
+
+  useImperativeHandle(
+    ref,
+    () => ({
+      approve,
+      deny,
+      whitelist: () => openEditor(),
+      focus: () => document.getElementById(cardId)?.focus(),
+    }),
+  );
+
+  async function saveRule(spec: WhitelistRuleSpec, confirmDenied: boolean) {
+    await decision.approveWithRule(note, spec, confirmDenied);
+    setEditor(null);
+  }
+
+  const direction = swipe.dx > 0 ? "approve" : swipe.dx < 0 ? "deny" : null;
+  const progress = direction ? swipeProgress(swipe.dx, cardWidth(cardId), SWIPE_THRESHOLD) : 0;
+  const past = progress >= 1;
+  const showEditor = editor !== null && !(decision.notice?.kind === "already");
+
+  return (
+    <li className="queue__item">
+      <article
+        id={cardId}
+        data-command-id={command.id}
+        aria-label={accessibleName(command)}
+        aria-current={selected ? "true" : undefined}
+        aria-busy={decision.busy !== null}
+        tabIndex={selected ? 0 : -1}
+        className={[
+          "card",
+          `card--risk-${command.risk_score >= HIGH_RISK ? "high" : command.risk_score >= 40 ? "medium" : "low"}`,
+          selected && "card--selected",
+          departed && "card--departed",
+          direction && `card--swipe-${direction}`,
+          past && "card--swipe-past",
+        ]
+          .filter(Boolean)
+          .join(" ")}
+        onFocus={onSelect}
+        onPointerDownCapture={onSelect}
+        {...swipe.handlers}
+      >
+        {direction && (
+          <div className={`card__hint card__hint--${direction}`} aria-hidden="true" style={{ opacity: 0.35 + 0.65 * progress }}>
+            {direction === "approve" ? "Approve" : "Deny"}
+          </div>
+        )}
+        <div className="card__body" style={swipe.swiping ? { transform: `translateX(${swipe.dx}px)` } : undefined}>
+          <header className="card__head">
+            <RiskBadge score={command.risk_score} />
+            {command.anomalies.map((a) => (
+              <span key={a} className="badge badge--warn" title="Anomaly">
+                {a}
+              </span>
+            ))}
+            {command.encrypted && (
+              <span className="badge badge--lock" title="Only the agent and reviewers can read this command">
+                <span aria-hidden="true">🔒 </span>End-to-end encrypted
+              </span>
+            )}
+            <span className="card__spacer" />
+            <Countdown expiresAt={command.expires_at} skewMs={skewMs} />
+          </header>
+
+          <CommandText text={command.command} className="card__command" />
+
+          {command.parts.length > 1 && (
+            <ol className="card__parts" aria-label="Parts of the command">
+              {command.parts.map((part, i) => (
+                <li key={i}>
+                  <code>{inertPlain(part)}</code>
+                </li>
+              ))}
+            </ol>
+          )}
+
+          <dl className="card__meta">
+            <div>
+              <dt>Target</dt>
+              <dd>{command.target ?? <span className="muted">none</span>}</dd>
+            </div>
+            <div>
+              <dt>Agent</dt>
+              <dd>{command.agent.name}</dd>
+            </div>
+          </dl>
+
+          {command.session && <SessionSteps session={command.session} />}
+
+          {command.suggestions && command.suggestions.length > 0 && (
+            <Suggestions suggestions={command.suggestions} disabled={locked} onPick={(s) => openEditor({ type: s.type, pattern: s.pattern, scope: s.scope })} />
+          )}
+
+          <div className="card__note">
+            <label htmlFor={noteId} className="visually-hidden">
+              Note (optional)
+            </label>
+            <input
+              id={noteId}
+              className="input input--small"
+              placeholder="Note (optional)"
+              value={note}
+              maxLength={2000}
+              disabled={locked}
+              onChange={(e) => setNote(e.target.value)}
+            />
+          </div>
+
+          <div className="card__actions">
+            <button type="button" className="btn btn--approve" disabled={locked} onClick={approve} aria-keyshortcuts="A">
+              {decision.busy === "approve" ? "Approving…" : "Approve"}
+            </button>
+            <button type="button" className="btn btn--deny" disabled={locked} onClick={deny} aria-keyshortcuts="D">
+              {decision.busy === "deny" ? "Denying…" : "Deny"}
+            </button>
+            <button type="button" className="btn" disabled={locked} onClick={() => openEditor()} aria-keyshortcuts="W">
+              Approve and whitelist
+            </button>
+            <Link className="btn btn--ghost card__details" to={`/commands/${encodeURIComponent(command.id)}`}>
+              Details
+            </Link>
+          </div>
+
+          {decision.notice && (
+            <p role="alert" className={`card__notice card__notice--${decision.notice.kind}`}>
+              {decision.notice.text}
+              {decision.notice.kind === "error" && (
+                <button type="button" className="btn btn--ghost btn--small" onClick={decision.dismissNotice}>
+                  Dismiss
+                </button>
+              )}
+            </p>
+          )}
+        </div>
+      </article>
+
+      {showEditor && editor && (
+        <RuleEditor command={command} initial={editor.seed} onSave={saveRule} onCancel={() => setEditor(null)} />
+      )}
+      {confirm && (
+        <Modal role="alertdialog" title={confirm === "approve" ? "Approve high-risk command?" : "Deny high-risk command?"} onClose={() => setConfirm(null)}>
+          <p className="confirm__risk">
+            Risk {command.risk_score}/100. There is no undo once you decide.
+          </p>
+          <pre className="cmdtext confirm__cmd">
+            <code>{truncate(inertPlain(command.command), 400)}</code>
+          </pre>
+          <div className="modal__actions">
+            <button type="button" className="btn" onClick={() => setConfirm(null)}>
+              Cancel
+            </button>
+            <button
+              type="button"
+              className={confirm === "approve" ? "btn btn--approve" : "btn btn--deny"}
+              onClick={() => {
+                const choice = confirm;
+                setConfirm(null);
+                if (choice === "approve") approve();
+                else deny();
+              }}
+            >
+              {confirm === "approve" ? "Approve" : "Deny"}
+            </button>
+          </div>
+        </Modal>
+      )}
+    </li>
+  );
+}
+
+function cardWidth(id: string): number {
+  return document.getElementById(id)?.getBoundingClientRect().width || 1;
+}
+
+function Suggestions({ suggestions, disabled, onPick }: { suggestions: WhitelistSuggestion[]; disabled: boolean; onPick(s: WhitelistSuggestion): void }) {
+  return (
+    <div className="suggestions">
+      <span className="meta-label">Suggested rules</span>
+      <ul>
+        {suggestions.map((s, i) => (
+          <li key={i}>
+            <button type="button" className="suggestion" disabled={disabled} onClick={() => onPick(s)} title={s.reason}>
+              <span className="badge">{s.type}</span>
+              <code>{truncate(inertPlain(s.pattern), 80)}</code>
+              <span className="suggestion__scope">{s.scope}</span>
+              <span className="suggestion__reason">{s.reason}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
