@@ -1,4 +1,149 @@
-// Placeholder so the app compiles; the history/whitelist/settings helper replaces this file.
+import { useCallback, useEffect, useState } from "react";
+import { Link, useParams } from "react-router";
+import { api, call, ApiError, type AuditTrail, type CommandView } from "../api";
+import { AuditTimeline } from "./AuditTimeline";
+import { CommandFacts } from "./CommandFacts";
+import { DecisionActions } from "./DecisionActions";
+import { InertText } from "./InertText";
+import { StatusBadge } from "./StatusBadge";
+import "./history.css";
+
+type CommandLoad =
+  | { status: "loading" }
+  | { status: "missing" }
+  | { status: "error"; error: ApiError }
+  | { status: "ready"; command: CommandView };
+
+type TrailLoad = { status: "loading" } | { status: "error"; error: ApiError } | { status: "ready"; trail: AuditTrail };
+
+function asApiError(error: unknown): ApiError {
+  return error instanceof ApiError ? error : new ApiError(0, "client_error", String(error));
+}
+
+/** One command in full: text, parse, context, decision and its audit trail. */
 export function CommandDetailPage() {
-  return <h1>Command</h1>;
+  const { id = "" } = useParams();
+  const [load, setLoad] = useState<CommandLoad>({ status: "loading" });
+  const [trail, setTrail] = useState<TrailLoad>({ status: "loading" });
+  const [version, setVersion] = useState(0);
+  const [decidedNow, setDecidedNow] = useState<string | null>(null);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    const params = { path: { command_id: id } };
+    call(api.GET("/api/v1/commands/{command_id}", { params, signal: controller.signal }))
+      .then((command) => setLoad({ status: "ready", command }))
+      .catch((error: unknown) => {
+        if (controller.signal.aborted) return;
+        const err = asApiError(error);
+        setLoad(err.status === 404 ? { status: "missing" } : { status: "error", error: err });
+      });
+    call(api.GET("/api/v1/commands/{command_id}/audit", { params, signal: controller.signal }))
+      .then((items) => setTrail({ status: "ready", trail: items }))
+      .catch((error: unknown) => {
+        if (!controller.signal.aborted) setTrail({ status: "error", error: asApiError(error) });
+      });
+    return () => controller.abort();
+  }, [id, version]);
+
+  // A new id is a new page: drop what the previous one showed.
+  useEffect(() => {
+    setLoad({ status: "loading" });
+    setTrail({ status: "loading" });
+    setDecidedNow(null);
+  }, [id]);
+
+  const reload = useCallback(() => setVersion((n) => n + 1), []);
+
+  if (load.status === "loading") {
+    return (
+      <p role="status" className="state-msg">
+        Loading command…
+      </p>
+    );
+  }
+  if (load.status === "missing") {
+    return (
+      <div className="state-msg empty">
+        <h1 className="empty__title">No such command</h1>
+        <p className="muted">
+          There is no command <code>{id}</code> in your organisation. It may have been mistyped, or belong to another
+          organisation.
+        </p>
+        <Link to="/history" className="btn">
+          Back to history
+        </Link>
+      </div>
+    );
+  }
+  if (load.status === "error") {
+    return (
+      <div className="state-msg state-msg--error">
+        <h1 className="empty__title">Command {id}</h1>
+        <p role="alert">Could not load this command: {load.error.message}</p>
+        <button type="button" className="btn" onClick={reload}>
+          Try again
+        </button>
+      </div>
+    );
+  }
+
+  const { command } = load;
+  return (
+    <article className="detail" aria-labelledby="detail-title">
+      <Link to="/history" className="detail__back">
+        ← History
+      </Link>
+      <div className="detail__head">
+        <h1 id="detail-title">Command</h1>
+        <StatusBadge status={command.status} />
+        <code className="muted">{command.id}</code>
+      </div>
+
+      <section aria-labelledby="detail-text">
+        <h2 id="detail-text">Command text</h2>
+        <pre className="cmd-full">
+          <InertText text={command.command} />
+        </pre>
+      </section>
+
+      {command.status === "pending" && (
+        <section aria-labelledby="detail-decide">
+          <h2 id="detail-decide">Decide</h2>
+          <DecisionActions
+            command={command}
+            onDecided={(updated) => {
+              setLoad({ status: "ready", command: updated });
+              setDecidedNow(updated.status);
+              reload();
+            }}
+            onStale={reload}
+          />
+        </section>
+      )}
+      {decidedNow && (
+        <p role="status" className="notice notice--ok">
+          You {decidedNow === "approved" ? "approved" : "denied"} this command.
+        </p>
+      )}
+
+      <CommandFacts command={command} />
+
+      <section aria-labelledby="detail-audit">
+        <h2 id="detail-audit">Audit trail</h2>
+        {trail.status === "loading" && <p role="status">Loading audit trail…</p>}
+        {trail.status === "error" && (
+          <div>
+            <p role="alert" className="error-text">
+              Could not load the audit trail: {trail.error.message}
+            </p>
+            <button type="button" className="btn btn--small" onClick={reload}>
+              Try again
+            </button>
+          </div>
+        )}
+        {trail.status === "ready" && <AuditTimeline trail={trail.trail} createdAt={command.created_at} />}
+      </section>
+    </article>
+  );
 }

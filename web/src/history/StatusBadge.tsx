@@ -1,0 +1,27 @@
+import { riskLevel, statusLabel } from "./format";
+
+/** A status as words plus a shape; colour only reinforces it. */
+const SYMBOL: Record<string, string> = {
+  pending: "◷",
+  approved: "✓",
+  denied: "✕",
+  timed_out: "⌛",
+  cancelled: "–",
+};
+
+export function StatusBadge({ status }: { status: string }) {
+  return (
+    <span className={`badge badge--${status}`}>
+      <span aria-hidden="true">{SYMBOL[status] ?? "•"}</span> {statusLabel(status)}
+    </span>
+  );
+}
+
+export function RiskScore({ score }: { score: number }) {
+  const level = riskLevel(score);
+  return (
+    <span className={`risk risk--${level}`} title={`Risk score ${score} of 100 (${level})`}>
+      {score} <span className="risk__level">{level}</span>
+    </span>
+  );
+}

@@ -1,0 +1,69 @@
+import { Link } from "react-router";
+import { InertText } from "../history/InertText";
+import { StatusBadge } from "../history/StatusBadge";
+import { formatDateTime } from "../history/format";
+import type { PreviewResult } from "./rulesApi";
+import type { PreviewState } from "./usePreview";
+
+const LISTED = 8;
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function Summary({ result }: { result: PreviewResult }) {
+  const scanned = `the ${result.truncated ? "newest " : ""}${plural(result.scanned, "past command", "past commands")}`;
+  if (result.matched === 0) return <p>Would have matched none of {scanned}.</p>;
+  return (
+    <p>
+      Would have matched <strong>{result.matched}</strong> of {scanned}.
+    </p>
+  );
+}
+
+/** The editor's answer to "what would this rule have approved?" */
+export function RulePreview({ state }: { state: PreviewState }) {
+  if (state.status === "idle") return <p className="muted">Enter a pattern to see which past commands it matches.</p>;
+  if (state.status === "loading") return <p className="muted">Checking past commands…</p>;
+  if (state.status === "error") {
+    // invalid_pattern is shown at the pattern field itself.
+    if (state.error.code === "invalid_pattern") return null;
+    return <p className="error-text">Could not preview this rule: {state.error.message}</p>;
+  }
+  const { result } = state;
+  // Denied ones first: they are the reason to look.
+  const shown = [...result.matches].sort((a, b) => Number(b.status === "denied") - Number(a.status === "denied")).slice(0, LISTED);
+  return (
+    <div className="preview">
+      <Summary result={result} />
+      {result.denied_matched > 0 && (
+        <p className="notice">
+          <span aria-hidden="true">⚠ </span>
+          <strong>{plural(result.denied_matched, "of them was", "of them were")} denied</strong> by a reviewer. This
+          rule would approve {result.denied_matched === 1 ? "that command" : "those commands"} without asking anyone.
+        </p>
+      )}
+      {shown.length > 0 && (
+        <ul className="preview__list" aria-label="Matching past commands">
+          {shown.map((m) => (
+            <li key={m.id}>
+              <StatusBadge status={m.status} />{" "}
+              <Link to={`/commands/${encodeURIComponent(m.id)}`} target="_blank" rel="noopener">
+                <code>
+                  <InertText text={m.command} singleLine max={160} />
+                </code>
+              </Link>{" "}
+              <span className="muted">
+                {m.agent}
+                {m.target ? ` → ${m.target}` : ""} · <time dateTime={m.created_at}>{formatDateTime(m.created_at)}</time>
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {result.matched > shown.length && (
+        <p className="muted">…and {result.matched - shown.length} more.</p>
+      )}
+    </div>
+  );
+}
