@@ -81,6 +81,8 @@ export interface PreviewRequest {
   pattern: string;
   type: RuleType;
   scope: string;
+  /** Leave this command out of the matches (the one being approved). */
+  exclude_command_id?: string | null;
 }
 
 export interface PreviewMatch {
@@ -88,7 +90,8 @@ export interface PreviewMatch {
   command: string;
   target: string | null;
   agent: string;
-  status: CommandStatus;
+  /** A CommandStatus; typed loosely because openapi.yml declares it as a plain string. */
+  status: string;
   created_at: string;
 }
 

@@ -6,10 +6,8 @@ import "./SignInPage.css";
 /** What the reviewer should read for a failed sign-in. */
 export function signInErrorMessage(error: ApiError): string {
   if (error.status === 401) return "That token is not valid or has been revoked.";
-  if (error.status === 403 && error.code === "permission_denied") {
-    return "That is an agent token. Agents cannot sign in; use a reviewer token or API key.";
-  }
-  if (error.status === 403) return error.message;
+  if (error.status === 403 && error.code === "csrf_check_failed") return `Sign-in failed: ${error.message}`;
+  if (error.status === 403) return "That is an agent token. Agents cannot sign in; use a reviewer token or API key.";
   if (error.status === 429) return "Too many attempts. Wait a moment and try again.";
   if (error.status === 0) return error.message;
   return `Sign-in failed: ${error.message}`;

@@ -118,7 +118,7 @@ export function CommandCard({ command, skewMs, selected, departed, swipeEnabled,
             ))}
             {command.encrypted && (
               <span className="badge badge--lock" title="Only the agent and reviewers can read this command">
-                <span aria-hidden="true">🔒 </span>End-to-end encrypted
+                End-to-end encrypted
               </span>
             )}
             <span className="card__spacer" />
@@ -242,11 +242,12 @@ function Suggestions({ suggestions, disabled, onPick }: { suggestions: Whitelist
       <ul>
         {suggestions.map((s, i) => (
           <li key={i}>
-            <button type="button" className="suggestion" disabled={disabled} onClick={() => onPick(s)} title={s.reason}>
-              <span className="badge">{s.type}</span>
-              <code>{truncate(inertPlain(s.pattern), 80)}</code>
-              <span className="suggestion__scope">{s.scope}</span>
-              <span className="suggestion__reason">{s.reason}</span>
+            <button type="button" className="suggestion" disabled={disabled} onClick={() => onPick(s)} title={inertPlain(s.pattern)}>
+              <span className="suggestion__line">
+                <span className="badge">{s.type}</span>
+                <span className="suggestion__reason">{s.reason}</span>
+              </span>
+              <code className="suggestion__pattern">{truncate(inertPlain(s.pattern), 200)}</code>
             </button>
           </li>
         ))}

@@ -14,8 +14,7 @@ export function Countdown({ expiresAt, skewMs }: { expiresAt: string; skewMs: nu
       className={`countdown${urgent ? " countdown--urgent" : ""}`}
       data-urgent={urgent || undefined}
     >
-      <span aria-hidden="true">⏱ </span>
-      {left > 0 ? formatRemaining(left) : "timing out…"}
+      {left > 0 ? `${formatRemaining(left)} left` : "timing out…"}
     </span>
   );
 }

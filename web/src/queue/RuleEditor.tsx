@@ -35,7 +35,10 @@ export function RuleEditor({ command, initial, onSave, onCancel }: RuleEditorPro
 
   const built = specOf(draft, command.target);
   const previewRequest = useMemo(
-    () => ("spec" in built ? { pattern: built.spec.pattern, type: built.spec.type, scope: built.spec.scope } : null),
+    () =>
+      "spec" in built
+        ? { pattern: built.spec.pattern, type: built.spec.type, scope: built.spec.scope, exclude_command_id: command.id }
+        : null,
     // eslint-disable-next-line react-hooks/exhaustive-deps
     ["spec" in built ? `${built.spec.type}\u0000${built.spec.scope}\u0000${built.spec.pattern}` : null],
   );

@@ -6,7 +6,7 @@ import { ConnectionStatus } from "../queue/ConnectionStatus";
 import "./Shell.css";
 
 const NEXT_THEME: Record<ThemeChoice, ThemeChoice> = { system: "dark", dark: "light", light: "system" };
-const THEME_LABEL: Record<ThemeChoice, string> = { system: "Theme: system", dark: "Theme: dark", light: "Theme: light" };
+const THEME_LABEL: Record<ThemeChoice, string> = { system: "system", dark: "dark", light: "light" };
 
 export function Shell() {
   const session = useSignedInSession();
@@ -42,7 +42,7 @@ export function Shell() {
             onClick={() => setTheme(NEXT_THEME[theme])}
             title="Switch colour theme"
           >
-            {THEME_LABEL[theme]}
+            Theme<span className="shell__wide">: {THEME_LABEL[theme]}</span>
           </button>
           <span className="shell__who" title={`${session.org.name}`}>
             {session.reviewer.name}

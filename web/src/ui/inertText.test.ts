@@ -8,14 +8,14 @@ describe("inertText", () => {
 
   it("replaces ESC with a visible stand-in segment", () => {
     const segs = inertText("echo \u001b[31mred\u001b[0m");
-    expect(segs.map((s) => s.text).join("")).toBe("echo ␛[31mred␛[0m");
+    expect(segs.map((s) => s.text).join("")).toBe("echo \\x1b[31mred\\x1b[0m");
     expect(segs.filter((s) => s.inert)).toHaveLength(2);
-    expect(segs[1]).toMatchObject({ text: "␛", inert: true });
-    expect(segs[1]?.title).toContain("\\x1b");
+    expect(segs[1]).toMatchObject({ text: "\\x1b", inert: true });
+    expect(segs[1]?.title).toContain("ESC");
   });
 
-  it("shows carriage return, bell, NUL and DEL as control pictures", () => {
-    expect(inertPlain("a\rb\u0007c\u0000d\u007f")).toBe("a␍b␇c␀d␡");
+  it("shows carriage return, bell, NUL and DEL as C-style escapes", () => {
+    expect(inertPlain("a\rb\u0007c\u0000d\u007f")).toBe("a\\rb\\ac\\0d\\x7f");
   });
 
   it("makes bidi overrides and zero-width characters visible", () => {

@@ -56,12 +56,16 @@ function hex(code: number): string {
   return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
 }
 
-/** The visible stand-in for one suspicious character. */
+const SHORT_ESCAPES: Record<number, string> = { 0x00: "\\0", 0x07: "\\a", 0x08: "\\b", 0x0b: "\\v", 0x0c: "\\f", 0x0d: "\\r" };
+
+/**
+ * The visible stand-in for one suspicious character: a C-style escape in plain
+ * ASCII. (Unicode "control pictures" such as ␛ were tried first; many system
+ * monospace fonts lack them and render an empty box, which hides the very
+ * thing we want to show.)
+ */
 export function standIn(code: number): string {
-  if (code === 0x1b) return "␛";
-  if (code < 0x20) return String.fromCharCode(0x2400 + code); // Unicode "control pictures"
-  if (code === 0x7f) return "␡";
-  return hex(code);
+  return SHORT_ESCAPES[code] ?? hex(code);
 }
 
 export function inertText(input: string): TextSegment[] {
