@@ -26,7 +26,8 @@ export function CommandDetailPage() {
   const [load, setLoad] = useState<CommandLoad>({ status: "loading" });
   const [trail, setTrail] = useState<TrailLoad>({ status: "loading" });
   const [version, setVersion] = useState(0);
-  const [decidedNow, setDecidedNow] = useState<string | null>(null);
+  // What the last Approve/Deny here led to; outlives the buttons, which go once the command is decided.
+  const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | null>(null);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -50,7 +51,7 @@ export function CommandDetailPage() {
   useEffect(() => {
     setLoad({ status: "loading" });
     setTrail({ status: "loading" });
-    setDecidedNow(null);
+    setOutcome(null);
   }, [id]);
 
   const reload = useCallback(() => setVersion((n) => n + 1), []);
@@ -114,16 +115,24 @@ export function CommandDetailPage() {
             command={command}
             onDecided={(updated) => {
               setLoad({ status: "ready", command: updated });
-              setDecidedNow(updated.status);
+              setOutcome({ ok: true, text: `You ${updated.status === "approved" ? "approved" : "denied"} this command.` });
               reload();
             }}
-            onStale={reload}
+            onConflict={(text) => {
+              setOutcome({ ok: false, text });
+              reload();
+            }}
           />
         </section>
       )}
-      {decidedNow && (
+      {outcome?.ok && (
         <p role="status" className="notice notice--ok">
-          You {decidedNow === "approved" ? "approved" : "denied"} this command.
+          {outcome.text}
+        </p>
+      )}
+      {outcome && !outcome.ok && (
+        <p role="alert" className="notice notice--error">
+          {outcome.text}
         </p>
       )}
 

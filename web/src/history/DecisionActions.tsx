@@ -5,8 +5,8 @@ import { statusLabel } from "./format";
 interface Props {
   command: CommandView;
   onDecided(command: CommandView): void;
-  /** Someone else decided first: the page should reload what it shows. */
-  onStale(): void;
+  /** Someone else decided first: the page shows `message` and reloads what it shows. */
+  onConflict(message: string): void;
 }
 
 /** "Already denied by alice": a lost race is news, never a success. */
@@ -16,7 +16,7 @@ export function alreadyDecidedMessage(error: ApiError): string {
   return details.reviewer ? `Already ${decision} by ${details.reviewer}` : `Already ${decision}`;
 }
 
-export function DecisionActions({ command, onDecided, onStale }: Props) {
+export function DecisionActions({ command, onDecided, onConflict }: Props) {
   const [note, setNote] = useState("");
   const [busy, setBusy] = useState<"approve" | "deny" | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
@@ -34,8 +34,7 @@ export function DecisionActions({ command, onDecided, onStale }: Props) {
       onDecided(updated);
     } catch (error) {
       if (error instanceof ApiError && error.code === "already_decided") {
-        setProblem(alreadyDecidedMessage(error));
-        onStale();
+        onConflict(alreadyDecidedMessage(error));
       } else {
         setProblem(error instanceof Error ? error.message : String(error));
       }
