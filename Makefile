@@ -7,13 +7,17 @@ EXPACTI_PORT ?= 3001
 EXPACTI_DATA_DIR ?= $(CURDIR)/.expacti
 export EXPACTI_PORT EXPACTI_DATA_DIR
 
-.PHONY: eval test lint format bench openapi install install-dev system-deps clean help
+WEB_DIST := server/src/expacti_server/webapp/dist/index.html
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+
+.PHONY: eval test lint format bench openapi install install-dev system-deps web web-test clean help
 
 help:
 	@echo "make eval    install into $(VENV) and start the server (SQLite, demo tokens) on 127.0.0.1:$(EXPACTI_PORT)"
 	@echo "make test    install test dependencies (PostgreSQL from Debian) and run lint + every test"
 	@echo "make bench   run the benchmarks under bench/"
 	@echo "make lint    ruff + mypy strict"
+	@echo "make web     build the reviewer web app (web/) into the server's static files"
 	@echo "make openapi regenerate docs/openapi.yml"
 
 $(BIN)/python:
@@ -31,7 +35,21 @@ $(VENV)/.dev: $(VENV)/.runtime requirements/dev.lock
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-eval: install
+# The web app: npm dependencies pinned by package-lock.json, built into the
+# server package (served at /app, shipped in the wheel, never committed).
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(WEB_DIST): web/node_modules/.installed docs/openapi.yml $(WEB_SOURCES)
+	cd web && npm run build
+
+web: $(WEB_DIST)
+
+web-test: web/node_modules/.installed
+	cd web && npm test
+
+eval: install web
 	$(BIN)/expacti-server eval
 
 system-deps:
@@ -47,7 +65,7 @@ format: install-dev
 	$(BIN)/ruff check --fix server sdk/python bench
 	$(BIN)/ruff format server sdk/python bench
 
-test: install-dev system-deps lint
+test: install-dev system-deps lint web web-test
 	cd sdk/python && ../../$(BIN)/pytest -q
 	cd server && ../$(BIN)/pytest -q
 
@@ -58,4 +76,4 @@ openapi: install
 	$(BIN)/python -m expacti_server.api.openapi_doc --write docs/openapi.yml
 
 clean:
-	rm -rf $(VENV) .expacti
+	rm -rf $(VENV) .expacti web/node_modules server/src/expacti_server/webapp/dist
