@@ -10,6 +10,10 @@ import { useQueueKeyboard } from "./useQueueKeyboard";
 import { usePhoneLayout } from "./useSwipe";
 import "./QueuePage.css";
 
+function focusIsLost(): boolean {
+  return document.activeElement === null || document.activeElement === document.body;
+}
+
 export function QueuePage() {
   const queue = useQueue();
   const { commands, loaded, connection, skewMs, departed } = queue;
@@ -29,12 +33,14 @@ export function QueuePage() {
       return;
     }
     const next = commands[Math.min(lastIndex.current, commands.length - 1)];
+    const replacing = selectedId !== null;
     setSelectedId(next?.id ?? null);
-    if (next && (document.activeElement === document.body || document.activeElement === null)) {
-      // Focus left with the removed card; give it to the successor.
-      requestAnimationFrame(() => cards.current.get(next.id)?.focus());
+    if (next && replacing && focusIsLost()) {
+      // Focus left with the removed card; give it to the successor. Checked
+      // again at paint time in case the reviewer moved on in between.
+      requestAnimationFrame(() => focusIsLost() && cards.current.get(next.id)?.focus());
     }
-  }, [selectedIndex, commands]);
+  }, [selectedIndex, selectedId, commands]);
 
   const move = useCallback(
     (delta: number) => {

@@ -75,7 +75,7 @@ export function RuleEditor({ command, initial, onSave, onCancel }: RuleEditorPro
 
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
-    if (!("spec" in built) || busy || (needsConfirm && !confirmed) || shownPatternError) return;
+    if (!canSave || !("spec" in built)) return;
     setBusy(true);
     setSaveError(null);
     try {
@@ -95,7 +95,11 @@ export function RuleEditor({ command, initial, onSave, onCancel }: RuleEditorPro
     }
   }
 
-  const canSave = "spec" in built && !busy && !(needsConfirm && !confirmed) && !shownPatternError;
+  // Saving waits for the preview of exactly this rule, so the reviewer cannot
+  // outrun the "would have matched denied commands" warning. (The server checks
+  // again and answers 409 rule_matches_denied either way.)
+  const previewSettled = preview.status === "ready" || preview.status === "error";
+  const canSave = "spec" in built && previewSettled && !busy && !(needsConfirm && !confirmed) && !shownPatternError;
 
   return (
     <Modal title="Approve and whitelist" onClose={onCancel} initialFocus={patternRef} className="rule-editor">

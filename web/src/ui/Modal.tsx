@@ -42,9 +42,23 @@ export function Modal({ title, onClose, children, role = "dialog", initialFocus,
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
+  // Escape must close the dialog even if something moved focus outside it.
+  useEffect(() => {
+    function onDocumentKey(event: KeyboardEvent) {
+      if (event.key !== "Escape" || event.defaultPrevented || !panel.current) return;
+      if (panel.current.contains(event.target as Node)) return; // handled below
+      const modals = document.querySelectorAll('[aria-modal="true"]');
+      if (modals[modals.length - 1] !== panel.current) return;
+      event.preventDefault();
+      closeRef.current();
+    }
+    document.addEventListener("keydown", onDocumentKey);
+    return () => document.removeEventListener("keydown", onDocumentKey);
+  }, []);
+
   function onKeyDown(event: React.KeyboardEvent) {
     if (event.key === "Escape") {
-      event.stopPropagation();
+      event.preventDefault();
       closeRef.current();
       return;
     }

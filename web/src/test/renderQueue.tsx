@@ -1,0 +1,40 @@
+import { act, render } from "@testing-library/react";
+import { MemoryRouter, Route, Routes } from "react-router";
+import { SessionProvider } from "../auth/session";
+import { QueueProvider } from "../queue/QueueProvider";
+import { QueuePage } from "../queue/QueuePage";
+import type { CommandView } from "../api";
+import { asWebSocket, FakeWebSocket } from "./fakeWebSocket";
+import { json, stubFetch } from "./http";
+
+export const SESSION = {
+  reviewer: { id: "rev_1", name: "alice" },
+  org: { id: "org_1", name: "Acme", timeout_seconds: 300 },
+  expires_at: "2030-01-01T00:00:00Z",
+};
+
+type Routes = Parameters<typeof stubFetch>[0];
+
+/** The queue page with its providers, a fake socket and a stubbed network. */
+export function renderQueue(commands: CommandView[], routes: Routes = {}) {
+  FakeWebSocket.reset();
+  const net = stubFetch({ "GET /api/v1/session": () => json(200, SESSION), ...routes });
+  const utils = render(
+    <MemoryRouter initialEntries={["/"]}>
+      <SessionProvider>
+        <QueueProvider WebSocketImpl={asWebSocket}>
+          <Routes>
+            <Route index element={<QueuePage />} />
+            <Route path="commands/:id" element={<p>Details page</p>} />
+          </Routes>
+        </QueueProvider>
+      </SessionProvider>
+    </MemoryRouter>,
+  );
+  const ws = FakeWebSocket.latest();
+  act(() => {
+    ws.open();
+    ws.receive({ type: "snapshot", server_time: new Date().toISOString(), commands });
+  });
+  return { ...utils, ws, ...net };
+}
