@@ -69,8 +69,9 @@ test: install-dev system-deps lint web web-test
 	cd sdk/python && ../../$(BIN)/pytest -q
 	cd server && ../$(BIN)/pytest -q
 
-bench: install-dev
+bench: install-dev system-deps web
 	$(BIN)/python bench/decision_rtt.py
+	$(BIN)/python bench/queue_push.py
 
 openapi: install
 	$(BIN)/python -m expacti_server.api.openapi_doc --write docs/openapi.yml
