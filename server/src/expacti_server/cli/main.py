@@ -22,6 +22,7 @@ from expacti_server.identity.secrets import CredentialKind
 from expacti_server.identity.service import IssuedCredential, issue_credential, revoke_credential
 from expacti_server.logs import configure
 from expacti_server.settings import Settings
+from expacti_server.webapp.routes import DIST as WEB_DIST
 
 app = typer.Typer(help="expacti server: the approval gate.", no_args_is_help=True)
 token_app = typer.Typer(help="Agent and reviewer tokens.", no_args_is_help=True)
@@ -96,6 +97,9 @@ def eval_stack() -> None:
     base = settings.effective_public_url
     ws_base = base.replace("http", "ws", 1)
     console.print(f"[bold]expacti {__version__}[/bold] — evaluation stack (SQLite, demo tokens)")
+    console.print(f"  Reviewer app:           {base}/app/  (sign in with the reviewer token)")
+    if not (WEB_DIST / "index.html").is_file():
+        console.print("  [yellow]The web app is not built: run `make web`.[/yellow]")
     console.print(f"  API (interactive docs): {base}/api/docs")
     console.print(f"  API base:               {base}/api/v1")
     console.print(f"  Agent WebSocket:        {ws_base}/shell/ws")
@@ -104,11 +108,7 @@ def eval_stack() -> None:
     console.print(f"  Reviewer token:         {DEMO_REVIEWER_TOKEN}")
     auth = f"-H 'Authorization: Bearer {DEMO_REVIEWER_TOKEN}'"
     console.print(
-        f"  Pending commands:       curl {auth} '{base}/api/v1/commands?status=pending'",
-        soft_wrap=True,
-    )
-    console.print(
-        f"  Approve one:            curl -X POST {auth} {base}/api/v1/commands/ID/approve",
+        f"  Pending, from a shell:  curl {auth} '{base}/api/v1/commands?status=pending'",
         soft_wrap=True,
     )
     _serve(settings)
