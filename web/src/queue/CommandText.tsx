@@ -33,7 +33,7 @@ export function CommandText({ text, className }: { text: string; className?: str
 
   return (
     <div className={className}>
-      <pre id={id} className="cmdtext">
+      <pre id={id} className={cut !== null && !expanded ? "cmdtext cmdtext--clamped" : "cmdtext"}>
         <code>
           {segments.map((seg, i) =>
             seg.inert ? (

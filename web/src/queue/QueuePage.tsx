@@ -81,7 +81,7 @@ export function QueuePage() {
         </h1>
         <div className="queue__tools">
           <AlertToggles />
-          <button type="button" className="btn btn--ghost btn--small" onClick={() => setHelp(true)} aria-keyshortcuts="?">
+          <button type="button" className="btn btn--ghost btn--small queue__shortcuts" onClick={() => setHelp(true)} aria-keyshortcuts="?">
             Shortcuts <kbd aria-hidden="true">?</kbd>
           </button>
         </div>
@@ -116,7 +116,8 @@ export function QueuePage() {
           <h2>No commands waiting</h2>
           <p className="muted">
             New requests from agents appear here the moment they arrive. Turn on sound or desktop notifications to hear about
-            them while you work elsewhere.
+            them while you work elsewhere. Press <kbd>?</kbd> for keyboard shortcuts; on a phone, swipe a card right to approve
+            or left to deny.
           </p>
         </div>
       )}

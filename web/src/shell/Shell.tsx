@@ -42,7 +42,9 @@ export function Shell() {
             onClick={() => setTheme(NEXT_THEME[theme])}
             title="Switch colour theme"
           >
-            Theme<span className="shell__wide">: {THEME_LABEL[theme]}</span>
+            <span>
+              Theme<span className="shell__wide">: {THEME_LABEL[theme]}</span>
+            </span>
           </button>
           <span className="shell__who" title={`${session.org.name}`}>
             {session.reviewer.name}
