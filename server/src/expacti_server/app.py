@@ -16,6 +16,7 @@ from expacti_server.api.health import router as health_router
 from expacti_server.audit.routes import router as audit_router
 from expacti_server.commands.routes import router as commands_router
 from expacti_server.db.migrate import upgrade_to_head
+from expacti_server.encryption.routes import router as keys_router
 from expacti_server.identity.demo import live_demo_credentials, seed_demo
 from expacti_server.identity.routes import router as identity_router
 from expacti_server.identity.session_routes import router as session_router
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         whitelist_router,
         targets_router,
         identity_router,
+        keys_router,
         session_router,
         audit_router,
         web_app_router,

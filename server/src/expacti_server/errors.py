@@ -24,7 +24,8 @@ code when the connection cannot go on).
     │   ├── MalformedJSON             400 malformed_json
     │   ├── InvalidFrame              422 invalid_frame
     │   ├── UnknownFrameType          422 unknown_frame_type
-    │   └── InvalidPattern            422 invalid_pattern
+    │   ├── InvalidPattern            422 invalid_pattern
+    │   └── InvalidPublicKey          422 invalid_public_key
     ├── TooManyPending                429 too_many_pending
     └── ServiceUnavailable            503 unavailable
 """
@@ -164,6 +165,13 @@ class InvalidPattern(InvalidRequest):
 
     code = "invalid_pattern"
     default_message = "invalid whitelist pattern"
+
+
+class InvalidPublicKey(InvalidRequest):
+    """A reviewer's key is not base64 of an RSA SubjectPublicKeyInfo of 2048-8192 bits."""
+
+    code = "invalid_public_key"
+    default_message = "invalid public key"
 
 
 class TooManyPending(ExpactiError):

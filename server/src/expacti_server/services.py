@@ -8,6 +8,7 @@ from expacti_server.commands.reviewer_news import ReviewerNews
 from expacti_server.commands.service import CommandService
 from expacti_server.commands.submission import Limits
 from expacti_server.db.engine import Database
+from expacti_server.encryption.service import ReviewerKeyService
 from expacti_server.identity.authenticator import Authenticator
 from expacti_server.identity.orgs import OrgService
 from expacti_server.realtime.reviewer_feed import ReviewerFeed
@@ -28,6 +29,7 @@ class Services:
     orgs: OrgService
     whitelist: WhitelistService
     targets: TargetGroupService
+    keys: ReviewerKeyService
     commands: CommandService
 
     @classmethod
@@ -40,6 +42,7 @@ class Services:
         cache = WhitelistCache()
         targets = TargetGroupService(database)
         previewer = RulePreviewer(database, targets)
+        keys = ReviewerKeyService(database)
         commands = CommandService(
             database=database,
             limits=Limits(
@@ -52,6 +55,7 @@ class Services:
             orgs=orgs,
             whitelist=cache,
             targets=targets,
+            keys=keys,
             news=ReviewerNews(ReviewerFeed(), database),
             previewer=previewer,
         )
@@ -62,5 +66,6 @@ class Services:
             orgs=orgs,
             whitelist=WhitelistService(database, cache, previewer),
             targets=targets,
+            keys=keys,
             commands=commands,
         )

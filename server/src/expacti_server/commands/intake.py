@@ -32,7 +32,9 @@ from expacti_server.commands.transitions import submission_audit_events
 from expacti_server.commands.waiters import Waiters
 from expacti_server.db.base import utcnow
 from expacti_server.db.engine import Database
-from expacti_server.errors import RequestIdConflict, ServiceUnavailable
+from expacti_server.encryption.envelope import ENCRYPTED_ANOMALY, ENCRYPTED_RISK_SCORE
+from expacti_server.encryption.service import ReviewerKeyService
+from expacti_server.errors import InvalidFrame, RequestIdConflict, ServiceUnavailable
 from expacti_server.identity.orgs import OrgService
 from expacti_server.identity.principal import Principal
 from expacti_server.ids import new_id
@@ -88,6 +90,7 @@ class Intake:
         orgs: OrgService,
         whitelist: WhitelistCache,
         targets: TargetGroupService,
+        keys: ReviewerKeyService,
         waiters: Waiters,
         quota: PendingQuota,
         scheduler: DeadlineScheduler,
@@ -100,6 +103,7 @@ class Intake:
         self._orgs = orgs
         self._whitelist = whitelist
         self._targets = targets
+        self._keys = keys
         self._waiters = waiters
         self._quota = quota
         self._scheduler = scheduler
@@ -120,7 +124,15 @@ class Intake:
         for one command and must ignore repeats.
         """
         received_at = received_at if received_at is not None else time.perf_counter()
-        validate_submission(submission, self._limits)
+        submission = validate_submission(submission, self._limits)
+        if submission.envelope is not None:
+            try:
+                await self._keys.check_recipients(principal.org_id, submission.envelope)
+            except InvalidFrame:
+                # A key revoked since the first send must not stop a resume of that send.
+                if await self.find(principal, submission.request_id) is None:
+                    raise
+                return await self._resume(principal, submission, listener)
         draft = await self._draft(principal, submission, origin=origin, received_at=received_at)
         work = asyncio.ensure_future(self._store(principal, submission, draft, listener))
         try:
@@ -133,16 +145,24 @@ class Intake:
     async def _draft(
         self, principal: Principal, submission: Submission, *, origin: str, received_at: float
     ) -> _Draft:
-        parsed, risk = await analyse(submission.command)
         org_timeout = await self._orgs.timeout_for(principal.org_id)
         timeout = min(submission.timeout_seconds or org_timeout, org_timeout)
         now = utcnow()
-        match = self._whitelist.index_for(principal.org_id).match(
-            parsed,
-            target=submission.target,
-            target_groups=self._targets.groups_of(principal.org_id, submission.target),
-            now=now.timestamp(),
-        )
+        if submission.envelope is not None:
+            # The server cannot read it, so it cannot vouch for it: a human decides,
+            # and the score says it was not computed from the text.
+            parts: list[str] = []
+            score, anomalies = ENCRYPTED_RISK_SCORE, [ENCRYPTED_ANOMALY]
+            match = None
+        else:
+            parsed, risk = await analyse(submission.command)
+            parts, score, anomalies = list(parsed.parts), risk.score, list(risk.anomalies)
+            match = self._whitelist.index_for(principal.org_id).match(
+                parsed,
+                target=submission.target,
+                target_groups=self._targets.groups_of(principal.org_id, submission.target),
+                now=now.timestamp(),
+            )
         rules = [(rid, self._whitelist.version(rid)) for rid in match.rule_ids] if match else []
         values = {
             "id": new_id("cmd"),
@@ -151,14 +171,14 @@ class Intake:
             "agent_name": principal.name,
             "request_id": submission.request_id,
             "command": submission.command,
-            "parts": list(parsed.parts),
+            "parts": parts,
             "target": submission.target,
             "session": submission.session,
             "context": submission.context,
             "origin": origin,
             "status": Status.APPROVED if match else Status.PENDING,
-            "risk_score": risk.score,
-            "anomalies": list(risk.anomalies),
+            "risk_score": score,
+            "anomalies": anomalies,
             "created_at": now,
             "expires_at": now + timedelta(seconds=timeout),
             "decided_at": now if match else None,
@@ -168,6 +188,7 @@ class Intake:
             "whitelisted": match is not None,
             "rule_id": match.rule_ids[0] if match else None,
             "latency_ms": (time.perf_counter() - received_at) * 1000.0 if match else None,
+            "encrypted": submission.encrypted_json,
         }
         return _Draft(values=values, rules=rules, now=now)
 
@@ -224,7 +245,11 @@ class Intake:
         record = await self.find(principal, submission.request_id)
         if record is None:
             raise ServiceUnavailable("the command could not be stored; nothing was created")
-        if record.command != submission.command or record.target != submission.target:
+        if (
+            record.command != submission.command
+            or record.target != submission.target
+            or record.encrypted != submission.encrypted_json
+        ):
             raise RequestIdConflict(request_id=submission.request_id, command_id=record.id)
         if record.is_pending and listener is not None:
             if record.origin == "ws":

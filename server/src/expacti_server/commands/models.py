@@ -50,3 +50,6 @@ class Command(Base):
     whitelisted: Mapped[bool] = mapped_column(Boolean, default=False)
     rule_id: Mapped[str | None] = mapped_column(String(40))
     latency_ms: Mapped[float | None] = mapped_column(Float)
+    # The end-to-end encrypted command (encryption/envelope.py); ``command`` then holds
+    # only the label the agent chose, and the server never sees the text.
+    encrypted: Mapped[dict[str, Any] | None]

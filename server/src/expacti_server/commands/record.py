@@ -55,6 +55,7 @@ class CommandRecord:
     whitelisted: bool
     rule_id: str | None
     latency_ms: float | None
+    encrypted: dict[str, Any] | None
 
     @classmethod
     def from_row(cls, row: RowMapping | dict[str, Any]) -> CommandRecord:

@@ -55,6 +55,7 @@ async def _submit(body: CommandSubmit, agent: Principal, services: Services) -> 
             session=body.session,
             context=body.context,
             timeout_seconds=body.timeout_seconds,
+            encrypted=None if body.encrypted is None else body.encrypted.model_dump(),
         ),
         origin="http",
     )

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from expacti_server.audit.views import AuditEventView
 from expacti_server.commands.record import CommandRecord, DecisionView
+from expacti_server.encryption.schemas import EncryptedEnvelope
 from expacti_server.policy.patterns import RuleType
 from expacti_server.policy.suggestions import suggest
 from expacti_server.whitelist.schemas import WhitelistRuleSpec
@@ -28,6 +29,11 @@ class CommandSubmit(BaseModel):
     session: dict[str, Any] | None = Field(default=None, description="What the agent works on.")
     context: dict[str, Any] | None = Field(default=None, description="Free-form JSON.")
     timeout_seconds: StrictInt | None = Field(default=None, description="1-600 seconds.")
+    encrypted: EncryptedEnvelope | None = Field(
+        default=None,
+        description="End-to-end encrypted command; `command` is then a label of at most "
+        "200 characters that the server shows and stores (docs/ENCRYPTION.md).",
+    )
 
 
 class Decision(BaseModel):
@@ -93,6 +99,11 @@ class CommandView(BaseModel):
     suggestions: list[RuleSuggestionView] = Field(
         description="Whitelist rules offered to the reviewer; empty once decided."
     )
+    encrypted: EncryptedEnvelope | None = Field(
+        default=None,
+        description="Set when the command is end-to-end encrypted: `command` is only the "
+        "agent's label and the text is in this envelope, readable by the listed reviewer keys.",
+    )
 
     @classmethod
     def of(cls, record: CommandRecord) -> CommandView:
@@ -108,7 +119,7 @@ class CommandView(BaseModel):
                     risk_score=record.risk_score,
                 )
             ]
-            if record.is_pending
+            if record.is_pending and record.encrypted is None
             else []
         )
         return cls(
@@ -133,6 +144,11 @@ class CommandView(BaseModel):
             latency_ms=record.latency_ms,
             decision=Decision.of(decision) if decision else None,
             suggestions=suggestions,
+            encrypted=(
+                None
+                if record.encrypted is None
+                else EncryptedEnvelope.model_validate(record.encrypted)
+            ),
         )
 
 

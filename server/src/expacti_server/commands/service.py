@@ -36,6 +36,7 @@ from expacti_server.commands.transitions import finalize
 from expacti_server.commands.waiters import Waiters
 from expacti_server.db.base import utcnow
 from expacti_server.db.engine import Database
+from expacti_server.encryption.service import ReviewerKeyService
 from expacti_server.errors import AlreadyDecided, InvalidRequest, NotFound, PermissionDenied
 from expacti_server.identity.orgs import OrgService
 from expacti_server.identity.principal import Principal, Role
@@ -68,6 +69,7 @@ class CommandService:
         orgs: OrgService,
         whitelist: WhitelistCache,
         targets: TargetGroupService,
+        keys: ReviewerKeyService,
         news: ReviewerNews,
         previewer: RulePreviewer,
     ) -> None:
@@ -86,6 +88,7 @@ class CommandService:
             orgs=orgs,
             whitelist=whitelist,
             targets=targets,
+            keys=keys,
             waiters=self.waiters,
             quota=self._quota,
             scheduler=self.scheduler,
@@ -130,17 +133,18 @@ class CommandService:
         if whitelist is not None and not approve:
             raise InvalidRequest("only an approval can add a whitelist rule")
         status = Status.APPROVED if approve else Status.DENIED
-        if whitelist is not None and not confirm_denied_matches:
+        if whitelist is not None:
             # Checked before anything is decided: a refused rule leaves the command pending.
             record = await self.get(principal, command_id)
             if not record.is_pending:
                 raise _already_decided(record)
             spec = _rule_for(record, whitelist, scope_given=whitelist_scope_given)
-            await self._previewer.refuse_if_denied_matches(
-                principal.org_id,
-                RuleDraft(pattern=spec.pattern, type=spec.type, scope=spec.scope),
-                exclude_command_id=record.id,
-            )
+            if not confirm_denied_matches:
+                await self._previewer.refuse_if_denied_matches(
+                    principal.org_id,
+                    RuleDraft(pattern=spec.pattern, type=spec.type, scope=spec.scope),
+                    exclude_command_id=record.id,
+                )
 
         async def transition() -> tuple[CommandRecord, bool]:
             rule: WhitelistRule | None = None
@@ -342,6 +346,12 @@ def _rule_for(
 ) -> WhitelistRuleCreate:
     # Without an explicit scope, a rule made from a command for one target
     # covers that target only: the narrowest reading of what was approved.
+    if spec.pattern is None and record.encrypted is not None:
+        raise InvalidRequest(
+            "an encrypted command's text is unknown to the server; "
+            "send whitelist.pattern to add a rule",
+            command_id=record.id,
+        )
     scope = spec.scope
     if not scope_given and record.target:
         scope = f"target:{record.target}"

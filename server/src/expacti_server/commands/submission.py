@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from expacti_server.encryption.envelope import Envelope, check_envelope, check_label
 from expacti_server.errors import CommandTooLarge, InvalidFrame, PayloadTooLarge
 
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
@@ -32,10 +34,18 @@ class Submission:
     session: dict[str, Any] | None = None
     context: dict[str, Any] | None = None
     timeout_seconds: int | None = None
+    encrypted: Any = None  # the raw envelope as received; checked into ``envelope``
+    envelope: Envelope | None = None
+
+    @property
+    def encrypted_json(self) -> dict[str, Any] | None:
+        """The checked envelope as stored and shown (None for a plaintext command)."""
+        return None if self.envelope is None else self.envelope.as_json
 
 
 def validate_submission(submission: Submission, limits: Limits) -> Submission:
-    """Return the submission unchanged, or raise the typed error for the first problem."""
+    """Return the submission (with its envelope checked), or raise the typed error for the
+    first problem. Whether the envelope's keys exist is checked later, against the database."""
     if not REQUEST_ID_PATTERN.fullmatch(submission.request_id):
         raise InvalidFrame(
             "request_id must be 1-128 characters of A-Z a-z 0-9 . _ : -", field="request_id"
@@ -62,7 +72,11 @@ def validate_submission(submission: Submission, limits: Limits) -> Submission:
         )
     _check_session(submission.session)
     _check_metadata_size(submission, limits)
-    return submission
+    if submission.encrypted is None:
+        return submission
+    check_label(command)
+    envelope = check_envelope(submission.encrypted, max_command_bytes=limits.max_command_bytes)
+    return dataclasses.replace(submission, envelope=envelope)
 
 
 def _check_session(session: dict[str, Any] | None) -> None:

@@ -111,6 +111,12 @@ def submission_audit_events(
             },
         }
     ]
+    if values["encrypted"] is not None:
+        # Which keys could read it; the ciphertext itself stays on the command only.
+        events[0]["data"]["encrypted"] = {
+            "alg": values["encrypted"]["alg"],
+            "key_ids": [r["key_id"] for r in values["encrypted"]["recipients"]],
+        }
     if values["whitelisted"]:
         events.append(
             {

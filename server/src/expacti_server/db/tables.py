@@ -5,6 +5,7 @@ from __future__ import annotations
 from expacti_server.audit.models import AuditEvent
 from expacti_server.commands.models import Command
 from expacti_server.db.base import Base
+from expacti_server.encryption.models import ReviewerKey
 from expacti_server.identity.models import Agent, Credential, Org, Reviewer, ReviewerSession
 from expacti_server.targets.models import TargetGroup
 from expacti_server.whitelist.models import WhitelistRule
@@ -18,6 +19,7 @@ __all__ = [
     "Credential",
     "Org",
     "Reviewer",
+    "ReviewerKey",
     "ReviewerSession",
     "TargetGroup",
     "WhitelistRule",

@@ -110,6 +110,8 @@ class RulePreviewer:
         index = WhitelistIndex([rule])
         now = time.time()
         for record in records:
+            if record.encrypted is not None:
+                continue  # its ``command`` is a label; the server does not know the text
             hit = index.match(
                 parse_command(record.command),
                 target=record.target,

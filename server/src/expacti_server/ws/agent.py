@@ -175,6 +175,7 @@ class AgentConnection:
             session=frame.session,
             context=frame.context,
             timeout_seconds=frame.timeout_seconds,
+            encrypted=frame.encrypted,
         )
         self._inflight[frame.request_id] = None
         try:

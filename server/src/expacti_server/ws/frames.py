@@ -22,6 +22,9 @@ class Submit(msgspec.Struct, tag="submit", tag_field="type"):
     session: dict[str, Any] | None = None
     context: dict[str, Any] | None = None
     timeout_seconds: int | None = None
+    # End-to-end encrypted command (docs/ENCRYPTION.md); checked in commands/submission.py
+    # so the WebSocket and HTTP refuse the same envelopes with the same messages.
+    encrypted: dict[str, Any] | None = None
 
 
 class Cancel(msgspec.Struct, tag="cancel", tag_field="type"):

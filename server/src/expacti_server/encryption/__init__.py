@@ -1,0 +1,1 @@
+"""End-to-end encryption of commands: reviewers' public keys and the envelope agents send."""
