@@ -1,6 +1,6 @@
 import { Link, useNavigate } from "react-router";
 import type { CommandView } from "../api";
-import { decidedBy, formatDateTime, formatDuration } from "./format";
+import { decidedBy, formatDateTime, formatDuration, formatShortDateTime } from "./format";
 import { InertText } from "./InertText";
 import { RiskScore, StatusBadge } from "./StatusBadge";
 
@@ -61,7 +61,9 @@ export function HistoryTable({ items }: { items: CommandView[] }) {
               <DecidedBy command={c} />
             </td>
             <td data-label="Submitted">
-              <time dateTime={c.created_at}>{formatDateTime(c.created_at)}</time>
+              <time dateTime={c.created_at} title={formatDateTime(c.created_at)}>
+                {formatShortDateTime(c.created_at)}
+              </time>
             </td>
             <td data-label="Latency">{formatDuration(c.latency_ms)}</td>
           </tr>

@@ -5,7 +5,7 @@ const SYMBOL: Record<string, string> = {
   pending: "◷",
   approved: "✓",
   denied: "✕",
-  timed_out: "⌛",
+  timed_out: "⊘",
   cancelled: "–",
 };
 

@@ -38,6 +38,22 @@ export function formatDateTime(iso: string | null | undefined): string {
   return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
 }
 
+/** Compact, for table cells: the year only when it is not this year's. */
+export function formatShortDateTime(iso: string | null | undefined, now: Date = new Date()): string {
+  if (!iso) return "—";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const sameYear = date.getFullYear() === now.getFullYear();
+  return date.toLocaleString(undefined, {
+    month: "short",
+    day: "numeric",
+    ...(sameYear ? {} : { year: "numeric" }),
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  });
+}
+
 /** A duration for humans: "850 ms", "12.3 s", "4 min 5 s", "2 h 3 min". */
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return "—";
@@ -47,7 +63,7 @@ export function formatDuration(ms: number | null | undefined): string {
   const totalSeconds = Math.round(ms / 1000);
   const sign = totalSeconds < 0 ? "-" : "";
   const s = Math.abs(totalSeconds);
-  if (s < 3600) return `${sign}${Math.floor(s / 60)} min ${s % 60} s`;
+  if (s < 3600) return s % 60 ? `${sign}${Math.floor(s / 60)} min ${s % 60} s` : `${sign}${s / 60} min`;
   return `${sign}${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 

@@ -58,7 +58,7 @@ describe("audit timeline", () => {
     });
     const [entry] = buildTimeline([timedOut], "2030-01-01T00:00:00Z");
     expect(entry!.title).toBe("Timed out");
-    expect(formatOffset(entry!.offsetMs)).toBe("+2 min 0 s");
+    expect(formatOffset(entry!.offsetMs)).toBe("+2 min");
   });
 
   it("understands the contract's per-decision action names too", () => {

@@ -148,20 +148,22 @@ export function RuleEditor({ rule, onSaved, onCancel }: Props) {
           )}
         </div>
 
-        <fieldset className="editor__field editor__row">
+        <fieldset className="editor__types">
           <legend className="field-label">Match type</legend>
-          {RULE_TYPES.map((t) => (
-            <label key={t} className="editor__choice">
-              <input
-                type="radio"
-                name={id("type")}
-                value={t}
-                checked={draft.type === t}
-                onChange={() => change({ type: t })}
-              />{" "}
-              {t}
-            </label>
-          ))}
+          <div className="editor__choices">
+            {RULE_TYPES.map((t) => (
+              <label key={t} className="editor__choice">
+                <input
+                  type="radio"
+                  name={id("type")}
+                  value={t}
+                  checked={draft.type === t}
+                  onChange={() => change({ type: t })}
+                />{" "}
+                {t}
+              </label>
+            ))}
+          </div>
         </fieldset>
 
         <div className="editor__row">

@@ -1,7 +1,7 @@
 import { Link } from "react-router";
 import { InertText } from "../history/InertText";
 import { StatusBadge } from "../history/StatusBadge";
-import { formatDateTime } from "../history/format";
+import { formatDateTime, formatShortDateTime } from "../history/format";
 import type { PreviewResult } from "./rulesApi";
 import type { PreviewState } from "./usePreview";
 
@@ -55,7 +55,9 @@ export function RulePreview({ state }: { state: PreviewState }) {
               </Link>{" "}
               <span className="muted">
                 {m.agent}
-                {m.target ? ` → ${m.target}` : ""} · <time dateTime={m.created_at}>{formatDateTime(m.created_at)}</time>
+                {m.target ? ` → ${m.target}` : ""} · <time dateTime={m.created_at} title={formatDateTime(m.created_at)}>
+                  {formatShortDateTime(m.created_at)}
+                </time>
               </span>
             </li>
           ))}

@@ -1,6 +1,6 @@
 import { Link } from "react-router";
 import type { WhitelistRuleView } from "../api";
-import { formatDateTime } from "../history/format";
+import { formatDateTime, formatShortDateTime } from "../history/format";
 import { InertText } from "../history/InertText";
 import { inertPlain, truncate } from "../ui/inertText";
 
@@ -16,7 +16,11 @@ interface Props {
 function Expiry({ rule }: { rule: WhitelistRuleView }) {
   if (rule.expired) return <span className="badge badge--neutral">Expired</span>;
   if (!rule.expires_at) return <span className="muted">Never</span>;
-  return <time dateTime={rule.expires_at}>{formatDateTime(rule.expires_at)}</time>;
+  return (
+    <time dateTime={rule.expires_at} title={formatDateTime(rule.expires_at)}>
+      {formatShortDateTime(rule.expires_at)}
+    </time>
+  );
 }
 
 function CreatedFrom({ rule }: { rule: WhitelistRuleView }) {
@@ -71,16 +75,23 @@ export function RulesTable({ rules, highlight, busy, onEdit, onExpire, onDelete 
                 {rule.hit_count}
               </td>
               <td data-label="Last hit">
-                {rule.last_hit_at ? <time dateTime={rule.last_hit_at}>{formatDateTime(rule.last_hit_at)}</time> : <span className="muted">never</span>}
+                {rule.last_hit_at ? (
+                  <time dateTime={rule.last_hit_at} title={formatDateTime(rule.last_hit_at)}>
+                    {formatShortDateTime(rule.last_hit_at)}
+                  </time>
+                ) : (
+                  <span className="muted">never</span>
+                )}
               </td>
               <td data-label="Created by">{rule.created_by ?? <span className="muted">—</span>}</td>
-              <td data-label="Created from" className="history-table__cmd">
+              <td data-label="Created from" className="rules-table__from">
                 <CreatedFrom rule={rule} />
               </td>
               <td data-label="Expires">
                 <Expiry rule={rule} />
               </td>
-              <td data-label="Actions" className="rules-table__actions">
+              <td data-label="Actions">
+                <div className="rules-table__actions">
                 <button type="button" className="btn btn--small" onClick={() => onEdit(rule)} aria-label={`Edit rule ${name}`}>
                   Edit
                 </button>
@@ -102,6 +113,7 @@ export function RulesTable({ rules, highlight, busy, onEdit, onExpire, onDelete 
                 >
                   Delete
                 </button>
+                </div>
               </td>
             </tr>
           );
