@@ -26,7 +26,7 @@ from expacti import (
 from expacti._pending import PendingCommand
 from peer import HELLO, TOKEN, Peer, Script, accepted, decision, fake_server, send, wait_for
 
-FAST = {"max_backoff": 0.02, "reconnect_timeout": 2.0, "connect_timeout": 1.0}
+FAST: dict[str, Any] = {"max_backoff": 0.02, "reconnect_timeout": 2.0, "connect_timeout": 1.0}
 
 
 def client(peer: Peer, **options: Any) -> AsyncExpactiClient:

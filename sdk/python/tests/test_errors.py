@@ -12,6 +12,7 @@ from expacti import (
     CommandTimeoutException,
     ExpactiAuthenticationError,
     ExpactiConnectionError,
+    ExpactiEncryptionError,
     ExpactiError,
     ExpactiProtocolError,
 )
@@ -26,6 +27,7 @@ from factories import make_decision
         (ExpactiConnectionError, ExpactiError),
         (ExpactiAuthenticationError, ExpactiConnectionError),
         (ExpactiProtocolError, ExpactiError),
+        (ExpactiEncryptionError, ExpactiError),
         (ExpactiError, Exception),
     ],
 )
@@ -40,6 +42,8 @@ def test_tree(child: type[Exception], parent: type[Exception]) -> None:
         (CommandDeniedException, ExpactiConnectionError),
         (CommandTimeoutException, ExpactiConnectionError),
         (ExpactiProtocolError, ExpactiConnectionError),
+        (ExpactiEncryptionError, ExpactiConnectionError),
+        (ExpactiEncryptionError, ExpactiProtocolError),
     ],
 )
 def test_siblings_are_unrelated(one: type[Exception], other: type[Exception]) -> None:
@@ -50,7 +54,7 @@ def test_siblings_are_unrelated(one: type[Exception], other: type[Exception]) ->
 def test_the_tree_in_the_docstring_names_every_error() -> None:
     doc = expacti._errors.__doc__ or ""
     errors = [n for n in expacti.__all__ if n.endswith(("Error", "Exception"))]
-    assert len(errors) == 6
+    assert len(errors) == 7
     for name in errors:
         assert name in doc
         assert getattr(expacti, name).__doc__

@@ -15,6 +15,7 @@ PUBLIC = [
     "ExpactiAuthenticationError",
     "ExpactiClient",
     "ExpactiConnectionError",
+    "ExpactiEncryptionError",
     "ExpactiError",
     "ExpactiProtocolError",
     "__version__",

@@ -6,32 +6,47 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from tests.support.agent import RawAgent
 from tests.support.factories import OrgTokens
 from tests.support.server import ServerProcess
 
-VECTORS = Path(__file__).parents[3] / "protocol" / "vectors" / "client_frames.json"
+VECTORS = Path(__file__).parents[3] / "protocol" / "vectors"
+KEY_PLACEHOLDER = "$reviewer_key"
 
 
-def _materialise(case: dict[str, Any]) -> str:
+def _materialise(case: dict[str, Any], key_id: str) -> str:
     if "raw" in case:
         return str(case["raw"])
     frame = dict(case["frame"])
     for name, spec in case.get("expand", {}).items():
         text = spec["repeat"] * spec["count"]
         frame[name] = {"value": text} if spec.get("as") == "object_value" else text
-    return json.dumps(frame)
+    return json.dumps(frame).replace(json.dumps(KEY_PLACEHOLDER), json.dumps(key_id))
+
+
+async def _register_vector_key(server: ServerProcess, org: OrgTokens) -> str:
+    """protocol/README.md: the runner registers the vectors' public key for its org."""
+    spki = json.loads((VECTORS / "encryption.json").read_text())["public_key_spki"]
+    async with httpx.AsyncClient(base_url=server.http_url) as http:
+        response = await http.post(
+            "/api/v1/keys", json={"public_key": spki}, headers=org.reviewer_headers()
+        )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
 
 
 async def test_every_client_vector_gets_the_expected_answer(
     server: ServerProcess, org: OrgTokens
 ) -> None:
-    cases = json.loads(VECTORS.read_text())["cases"]
+    cases = json.loads((VECTORS / "client_frames.json").read_text())["cases"]
     assert len(cases) > 30
+    key_id = await _register_vector_key(server, org)
     agent = await RawAgent.connect(server.ws_url, org.agent_token)
     mismatches = []
     for case in cases:
-        await agent.send(_materialise(case))
+        await agent.send(_materialise(case, key_id))
         reply = await agent.recv()
         expect = case["expect"]
         if "reply" in expect:

@@ -16,6 +16,7 @@ from ._errors import (
     CommandTimeoutException,
     ExpactiAuthenticationError,
     ExpactiConnectionError,
+    ExpactiEncryptionError,
     ExpactiError,
     ExpactiProtocolError,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "ExpactiAuthenticationError",
     "ExpactiClient",
     "ExpactiConnectionError",
+    "ExpactiEncryptionError",
     "ExpactiError",
     "ExpactiProtocolError",
     "__version__",

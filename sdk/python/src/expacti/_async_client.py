@@ -7,7 +7,7 @@ import contextlib
 import logging
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any, Final, Self
 
@@ -23,6 +23,14 @@ from ._connection import (
     open_websocket,
 )
 from ._decision import Decision
+from ._encryption import (
+    DEFAULT_LABEL,
+    MAX_LABEL_CHARS,
+    choose_keys,
+    encrypt_command,
+    fetch_reviewer_keys,
+    require_cryptography,
+)
 from ._errors import (
     CommandDeniedException,
     CommandTimeoutException,
@@ -69,6 +77,7 @@ class AsyncExpactiClient:
         connect_timeout: float = 10.0,
         reconnect_timeout: float = 60.0,
         max_backoff: float = 5.0,
+        trusted_key_fingerprints: Iterable[str] | None = None,
     ) -> None:
         check_url(url)
         check_token(token)
@@ -79,6 +88,9 @@ class AsyncExpactiClient:
         self._connect_timeout = connect_timeout
         self._reconnect_timeout = reconnect_timeout
         self._max_backoff = max_backoff
+        self._trusted_keys = (
+            None if trusted_key_fingerprints is None else frozenset(trusted_key_fingerprints)
+        )
         self._conn: Connection | None = None
         self._opening: asyncio.Task[Connection] | None = None
         self._pending: dict[str, PendingCommand] = {}
@@ -111,6 +123,8 @@ class AsyncExpactiClient:
         session: Mapping[str, Any] | None = None,
         context: Mapping[str, Any] | None = None,
         raise_on_deny: bool = True,
+        encrypt: bool = False,
+        label: str | None = None,
     ) -> Decision:
         """Submit ``command`` for approval and wait for the decision.
 
@@ -118,20 +132,36 @@ class AsyncExpactiClient:
         CommandDeniedException and a timeout CommandTimeoutException, unless
         ``raise_on_deny`` is false; then the Decision is returned and ``approved`` is false.
         ``timeout`` (seconds, at most 600) is how long a human has to decide.
+
+        With ``encrypt=True`` only reviewers' browsers can read the command: it is
+        encrypted for the organisation's reviewer keys (``GET /api/v1/keys``; only those
+        in ``trusted_key_fingerprints`` when the client was given some), and the server
+        sees ``label`` (default "encrypted command") in its place. Such a command is never
+        whitelisted. ExpactiEncryptionError, before anything is sent, when there is no key
+        to encrypt for or the ``expacti[e2e]`` extra is missing.
         """
         self._check_open()
         if not command.strip():
             raise ValueError("command must not be blank")
         if timeout is not None and not 0 < timeout <= MAX_TIMEOUT_SECONDS:
             raise ValueError(f"timeout must be > 0 and <= {MAX_TIMEOUT_SECONDS} seconds")
+        if label is not None and not encrypt:
+            raise ValueError("label is the visible stand-in of an encrypted command: encrypt=True")
+        wire_command, envelope = command, None
+        if encrypt:
+            wire_command = DEFAULT_LABEL if label is None else label
+            if not wire_command.strip() or len(wire_command) > MAX_LABEL_CHARS:
+                raise ValueError(f"label must be 1-{MAX_LABEL_CHARS} characters, not blank")
+            envelope = await self._encrypt(command)
         request_id = uuid.uuid4().hex
         frame = submit_frame(
             request_id=request_id,
-            command=command,
+            command=wire_command,
             target=target,
             timeout_seconds=None if timeout is None else math.ceil(timeout),
             session=session,
             context=context,
+            encrypted=envelope,
         )
         self._check_frame_size(frame)
         policy = policy_seconds(self._hello.limits) if self._hello else None
@@ -145,6 +175,12 @@ class AsyncExpactiClient:
         finally:
             del self._pending[request_id]
         return _outcome(result.to_decision(command), raise_on_deny=raise_on_deny)
+
+    async def _encrypt(self, command: str) -> dict[str, Any]:
+        """The envelope of ``command`` for the org's (trusted) reviewer keys, fetched now."""
+        require_cryptography()  # before any network: a missing extra is a setup error
+        keys = await fetch_reviewer_keys(self._url, self._token, timeout=self._connect_timeout)
+        return encrypt_command(command, choose_keys(keys, self._trusted_keys))
 
     async def aclose(self) -> None:
         """Cancel what is still waiting, close the connection; idempotent."""

@@ -8,7 +8,7 @@ import contextlib
 import logging
 import threading
 import weakref
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
@@ -45,6 +45,7 @@ class ExpactiClient:
         connect_timeout: float = 10.0,
         reconnect_timeout: float = 60.0,
         max_backoff: float = 5.0,
+        trusted_key_fingerprints: Iterable[str] | None = None,
     ) -> None:
         self._client = AsyncExpactiClient(
             url,
@@ -52,6 +53,7 @@ class ExpactiClient:
             connect_timeout=connect_timeout,
             reconnect_timeout=reconnect_timeout,
             max_backoff=max_backoff,
+            trusted_key_fingerprints=trusted_key_fingerprints,
         )
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -83,12 +85,16 @@ class ExpactiClient:
         session: Mapping[str, Any] | None = None,
         context: Mapping[str, Any] | None = None,
         raise_on_deny: bool = True,
+        encrypt: bool = False,
+        label: str | None = None,
     ) -> Decision:
         """Submit ``command`` for approval and block until the decision; see AsyncExpactiClient.
 
         Returns the Decision when approved. A denial or cancellation raises
         CommandDeniedException and a timeout CommandTimeoutException, unless
         ``raise_on_deny`` is false; then the Decision is returned and ``approved`` is false.
+        ``encrypt=True`` makes the command readable only by reviewers' browsers (``label``
+        is what the server sees instead); ExpactiEncryptionError when that is impossible.
         """
         return self._call(
             lambda: self._client.run(
@@ -98,6 +104,8 @@ class ExpactiClient:
                 session=session,
                 context=context,
                 raise_on_deny=raise_on_deny,
+                encrypt=encrypt,
+                label=label,
             )
         )
 

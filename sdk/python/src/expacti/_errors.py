@@ -9,6 +9,9 @@ One tree, so a caller can catch as broadly or as narrowly as it needs::
     │   │                             before the deadline, or the client was closed
     │   └── ExpactiAuthenticationError    the handshake was refused with 401/403, or the
     │                                     connection was closed with 1008 (token revoked)
+    ├── ExpactiEncryptionError        run(encrypt=True) cannot encrypt: no reviewer key to
+    │                                 encrypt for, or the ``expacti[e2e]`` extra is missing;
+    │                                 nothing was sent
     └── ExpactiProtocolError          the server sent an invalid frame or an ``error`` frame,
                                       or a frame was too large (close code 1009)
 
@@ -28,6 +31,7 @@ __all__ = [
     "CommandTimeoutException",
     "ExpactiAuthenticationError",
     "ExpactiConnectionError",
+    "ExpactiEncryptionError",
     "ExpactiError",
     "ExpactiProtocolError",
 ]
@@ -87,6 +91,15 @@ class ExpactiAuthenticationError(ExpactiConnectionError):
     def __init__(self, message: str, *, status_code: int) -> None:
         self.status_code = status_code
         super().__init__(message)
+
+
+class ExpactiEncryptionError(ExpactiError):
+    """``run(encrypt=True)`` could not encrypt the command, so nothing was sent.
+
+    There is no reviewer key to encrypt for (none registered, or none of the trusted
+    fingerprints), a key the server listed is unusable, or ``cryptography`` is not
+    installed (``pip install 'expacti[e2e]'``). The SDK never falls back to plaintext.
+    """
 
 
 class ExpactiProtocolError(ExpactiError):

@@ -137,6 +137,7 @@ def submit_frame(
     timeout_seconds: int | None = None,
     session: Mapping[str, Any] | None = None,
     context: Mapping[str, Any] | None = None,
+    encrypted: Mapping[str, Any] | None = None,
 ) -> str:
     """A ``submit`` frame; optional fields that are None are left out."""
     frame: dict[str, Any] = {"type": "submit", "request_id": request_id, "command": command}
@@ -148,6 +149,8 @@ def submit_frame(
         frame["session"] = dict(session)
     if context is not None:
         frame["context"] = dict(context)
+    if encrypted is not None:
+        frame["encrypted"] = dict(encrypted)
     return _dumps(frame)
 
 
