@@ -131,7 +131,8 @@ export function CommandCard({ command, skewMs, selected, departed, swipeEnabled,
             <ol className="card__parts" aria-label="Parts of the command">
               {command.parts.map((part, i) => (
                 <li key={i}>
-                  <code>{inertPlain(part)}</code>
+                  {/* Each part is clamped too: the whole text is one toggle away above. */}
+                  <code>{truncate(inertPlain(part), PART_CHARS)}</code>
                 </li>
               ))}
             </ol>
@@ -234,6 +235,8 @@ export function CommandCard({ command, skewMs, selected, departed, swipeEnabled,
 function cardWidth(id: string): number {
   return document.getElementById(id)?.getBoundingClientRect().width || 1;
 }
+
+const PART_CHARS = 300;
 
 function Suggestions({ suggestions, disabled, onPick }: { suggestions: WhitelistSuggestion[]; disabled: boolean; onPick(s: WhitelistSuggestion): void }) {
   return (
