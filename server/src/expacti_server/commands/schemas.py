@@ -64,6 +64,19 @@ class AgentRef(BaseModel):
     name: str
 
 
+class AgentSessionView(BaseModel):
+    """What the agent said it is working on (validated on submit; extra keys kept)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    goal: str | None = None
+    steps: list[str] | None = None
+    current_step: int | None = Field(
+        default=None, description="Index into steps of the step being worked on."
+    )
+
+
 class RuleSuggestionView(BaseModel):
     """A whitelist rule offered for a pending command."""
 
@@ -81,7 +94,7 @@ class CommandView(BaseModel):
     command: str
     parts: list[str] = Field(description="The simple commands the shell grammar found.")
     target: str | None
-    session: dict[str, Any] | None
+    session: AgentSessionView | None
     context: dict[str, Any] | None
     agent: AgentRef
     status: CommandState
@@ -128,7 +141,7 @@ class CommandView(BaseModel):
             command=record.command,
             parts=record.parts,
             target=record.target,
-            session=record.session,
+            session=AgentSessionView.model_validate(record.session) if record.session else None,
             context=record.context,
             agent=AgentRef(id=record.agent_id, name=record.agent_name),
             status=record.status,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -74,7 +75,7 @@ class PreviewMatch(BaseModel):
     command: str
     target: str | None
     agent: str
-    status: str
+    status: Literal["pending", "approved", "denied", "timed_out", "cancelled"]
     created_at: datetime
 
 
