@@ -103,6 +103,12 @@ export function CommandDetailPage() {
 
       <section aria-labelledby="detail-text">
         <h2 id="detail-text">Command text</h2>
+        {command.encrypted ? (
+          <p className="notice">
+            <span className="badge badge--neutral">Encrypted</span> End-to-end encrypted: below is only the agent’s
+            label. The command itself is readable only by the reviewer keys it was encrypted for.
+          </p>
+        ) : null}
         <pre className="cmd-full">
           <InertText text={command.command} />
         </pre>

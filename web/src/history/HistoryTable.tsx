@@ -44,6 +44,8 @@ export function HistoryTable({ items }: { items: CommandView[] }) {
           >
             <td className="history-table__cmd" data-label="Command">
               <Link to={`/commands/${encodeURIComponent(c.id)}`} className="cmd-link">
+                {/* An encrypted command's text is only the agent's label; say so before it is read as the command. */}
+                {c.encrypted ? <span className="badge badge--neutral">Encrypted</span> : null}{" "}
                 <code>
                   <InertText text={c.command} singleLine max={PREVIEW_CHARS} />
                 </code>
