@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, select, update
@@ -123,9 +125,7 @@ class WhitelistService:
             rule = await _load(conn, principal.org_id, rule_id)
             now = utcnow()
             if rule.expires_at is None or rule.expires_at > now:
-                self.cache.drop(rule.org_id, rule.id)  # fail closed from now on
-                original = WhitelistRule(**_columns(rule))
-                try:
+                with self._failing_closed(rule):
                     await conn.execute(
                         update(WhitelistRule)
                         .where(WhitelistRule.id == rule.id)
@@ -139,9 +139,6 @@ class WhitelistService:
                         rule_id=rule.id,
                         data=_describe(rule),
                     )
-                except BaseException:
-                    self.cache.put([original])
-                    raise
                 rule.expires_at = now
                 rule.updated_at = now
             source = await _source_command(conn, rule)
@@ -205,10 +202,7 @@ class WhitelistService:
                 ttl = change.ttl_seconds
                 rule.expires_at = now + timedelta(seconds=ttl) if ttl else None
             rule.updated_at = now
-            # Fail closed while the change is in flight: the old version stops
-            # matching now, the new one starts once it is committed.
-            self.cache.drop(rule.org_id, rule.id)
-            try:
+            with self._failing_closed(original):
                 await conn.execute(
                     update(WhitelistRule).where(WhitelistRule.id == rule.id).values(_columns(rule))
                 )
@@ -220,9 +214,6 @@ class WhitelistService:
                     rule_id=rule.id,
                     data={"before": before, "after": _describe(rule)},
                 )
-            except BaseException:
-                self.cache.put([original])
-                raise
             source = await _source_command(conn, rule)
         self.cache.put([rule])
         return rule_view(rule, source_command=source)
@@ -231,8 +222,7 @@ class WhitelistService:
         """Remove a rule for good."""
         async with self._db.write() as conn:
             rule = await _load(conn, principal.org_id, rule_id)
-            self.cache.drop(rule.org_id, rule.id)  # fail closed from now on
-            try:
+            with self._failing_closed(rule):
                 await conn.execute(delete(WhitelistRule).where(WhitelistRule.id == rule.id))
                 await audit.record(
                     conn,
@@ -242,9 +232,18 @@ class WhitelistService:
                     rule_id=rule.id,
                     data=_describe(rule),
                 )
-            except BaseException:
-                self.cache.put([rule])
-                raise
+
+    @contextmanager
+    def _failing_closed(self, rule: WhitelistRule) -> Iterator[None]:
+        """The rule stops matching now, before its change is stored; should storing fail,
+        the version before comes back. A changed rule matches again only once committed."""
+        original = WhitelistRule(**_columns(rule))
+        self.cache.drop(rule.org_id, rule.id)
+        try:
+            yield
+        except BaseException:
+            self.cache.put([original])
+            raise
 
 
 async def _load(conn: AsyncConnection, org_id: str, rule_id: str) -> WhitelistRule:
