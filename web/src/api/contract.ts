@@ -34,15 +34,22 @@ export interface CommandSession {
   current_step?: number;
 }
 
+/** An end-to-end encrypted command's envelope (docs/ENCRYPTION.md). */
+export type EncryptedEnvelope = Schemas["EncryptedEnvelope"];
+export type EncryptedRecipient = Schemas["EncryptedRecipient"];
+export type KeyView = Schemas["KeyView"];
+export type KeyList = Schemas["KeyList"];
+export type KeyCreate = Schemas["KeyCreate"];
+
 /**
- * A command as REST and the reviewer WebSocket send it. `suggestions` and
- * `encrypted` are optional because the generated schema may not carry them yet.
+ * A command as REST and the reviewer WebSocket send it. `suggestions` is
+ * optional because older servers may not send it. `encrypted` is the generated
+ * envelope (or null): when set, `command` is only the agent's label.
  */
 export type CommandView = Omit<Schemas["CommandView"], "session" | "status"> & {
   status: CommandStatus;
   session: CommandSession | null;
   suggestions?: WhitelistSuggestion[];
-  encrypted?: boolean;
 };
 
 export interface WhitelistRuleSpec {

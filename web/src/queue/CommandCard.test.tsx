@@ -1,7 +1,7 @@
 import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
-import { makeCommand } from "../test/factories";
+import { makeCommand, makeEnvelope } from "../test/factories";
 import { apiError, json } from "../test/http";
 import { renderQueue } from "../test/renderQueue";
 
@@ -52,7 +52,7 @@ describe("command card rendering", () => {
         parts: ["make", "deploy"],
         risk_score: 85,
         anomalies: ["new_target", "off_hours"],
-        encrypted: true,
+        encrypted: makeEnvelope(),
         session: { id: "s", goal: "Ship it", steps: ["build", "deploy", "verify"], current_step: 1 },
       }),
       makeCommand({ id: "c2", risk_score: 45 }),

@@ -1,4 +1,4 @@
-import type { CommandView } from "../api";
+import type { CommandView, EncryptedEnvelope } from "../api";
 
 let seq = 0;
 
@@ -29,5 +29,20 @@ export function makeCommand(overrides: Partial<CommandView> = {}): CommandView {
     decision: null,
     suggestions: [],
     ...overrides,
+  };
+}
+
+/**
+ * A well-formed envelope nobody in the test can open (random bytes): what a
+ * browser without a matching key sees. Use `encryptFor` in
+ * `encryption/testing.ts` for one a test key can read.
+ */
+export function makeEnvelope(keyIds: string[] = ["key_other"]): EncryptedEnvelope {
+  const b64 = (n: number) => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(n))));
+  return {
+    alg: "RSA-OAEP-256+A256GCM",
+    iv: b64(12),
+    ciphertext: b64(40),
+    recipients: keyIds.map((key_id) => ({ key_id, wrapped_key: b64(384) })),
   };
 }
