@@ -27,6 +27,7 @@ from tests.e2e.test_lifecycle import pending_id
 from tests.support.agent import RawAgent
 from tests.support.factories import OrgTokens
 from tests.support.keys import b64, decrypt, encrypt, new_private_key, spki_b64
+from tests.support.reviewer import ReviewerScreen, sign_in
 from tests.support.server import ServerProcess
 
 SECRET_COMMAND = "psql -c \"UPDATE accounts SET balance = 0 WHERE id = 'acme-7f3'\""
@@ -222,6 +223,28 @@ async def test_an_encrypted_command_reaches_reviewers_as_ciphertext_only(
         assert fragment not in await stored_text(server_db, command_id)
         assert fragment not in trail.text
         assert fragment not in server.log()
+
+
+async def test_the_reviewer_feed_pushes_the_envelope_to_the_browser(
+    server: ServerProcess, http: httpx.AsyncClient, org: OrgTokens
+) -> None:
+    key = new_private_key()
+    view = await register(http, org, key)
+    cookie = await sign_in(http, org.reviewer_token)
+    screen = await ReviewerScreen.open(server.http_url.replace("http", "ws", 1), cookie=cookie)
+    agent = await RawAgent.connect(server.ws_url, org.agent_token)
+    envelope = encrypt(SECRET_COMMAND, {view["id"]: key.public_key()})
+    accepted = await agent.submit("r-feed", "encrypted command", encrypted=envelope)
+    pushed = (await screen.next_of("pending", accepted["command_id"]))["command"]
+    assert (pushed["command"], pushed["encrypted"]) == ("encrypted command", envelope)
+    assert decrypt(pushed["encrypted"], view["id"], key) == SECRET_COMMAND
+    await http.post(
+        f"/api/v1/commands/{accepted['command_id']}/deny", headers=org.reviewer_headers()
+    )
+    decided = (await screen.next_of("decided", accepted["command_id"]))["command"]
+    assert decided["encrypted"] == envelope
+    await screen.close()
+    await agent.close()
 
 
 async def test_an_encrypted_command_is_never_whitelisted(
