@@ -85,11 +85,17 @@ async def test_a_command_from_the_sdk_appears_live_and_is_approved_by_click(
     await expect(found.get_by_role("timer")).to_be_visible()
     if path := screenshot_path("queue.png"):
         await page.screenshot(path=str(path))
+    command_id = await found.get_attribute("data-command-id")
     await found.get_by_role("button", name="Approve", exact=True).click()
     decision = await asyncio.wait_for(waiting, 10)
     assert (decision.approved, decision.reviewer) == (True, "alice")
     await expect(found).to_have_count(0)
     await expect(page).to_have_title("expacti")
+    # The detail page tells the story: submitted, shown to a reviewer, decided by alice.
+    await page.goto(f"/app/commands/{command_id}")
+    trail = page.get_by_role("main")
+    for step in ("notified", "alice"):
+        await expect(trail).to_contain_text(step, ignore_case=True)
 
 
 async def test_keyboard_a_approves_and_d_denies(
