@@ -44,7 +44,7 @@ describe("command card rendering", () => {
     expect(screen.getByRole("button", { name: "Show less" })).toHaveAttribute("aria-expanded", "true");
   });
 
-  it("shows risk as text, anomalies, parts, steps, and the encrypted badge", () => {
+  it("shows risk as text, anomalies, parts, steps, and the encrypted badge", async () => {
     renderQueue([
       makeCommand({
         id: "c1",
@@ -52,11 +52,11 @@ describe("command card rendering", () => {
         parts: ["make", "deploy"],
         risk_score: 85,
         anomalies: ["new_target", "off_hours"],
-        encrypted: makeEnvelope(),
         session: { id: "s", goal: "Ship it", steps: ["build", "deploy", "verify"], current_step: 1 },
       }),
       makeCommand({ id: "c2", risk_score: 45 }),
       makeCommand({ id: "c3", risk_score: 5 }),
+      makeCommand({ id: "c4", command: "nightly backup", encrypted: makeEnvelope() }),
     ]);
     const c1 = within(mustCard("c1"));
     expect(c1.getByText(/High risk · 85/)).toBeInTheDocument();
@@ -68,9 +68,10 @@ describe("command card rendering", () => {
     const steps = within(c1.getByRole("list", { name: "Session steps" })).getAllByRole("listitem");
     expect(steps.map((s) => s.className)).toEqual(["step step--done", "step step--current", "step step--todo"]);
     expect(steps[1]).toHaveAttribute("aria-current", "step");
-    expect(c1.getByText("End-to-end encrypted")).toBeInTheDocument();
-    expect(within(mustCard("c2")).queryByText("End-to-end encrypted")).toBeNull();
+    expect(within(mustCard("c4")).getByText("End-to-end encrypted")).toBeInTheDocument();
+    expect(c1.queryByText("End-to-end encrypted")).toBeNull();
     expect(c1.getByRole("timer")).toBeInTheDocument();
+    expect(await within(mustCard("c4")).findByText(/this browser cannot read it/)).toBeInTheDocument();
   });
 
   it("puts the pending count in the tab title", () => {

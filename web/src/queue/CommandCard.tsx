@@ -1,9 +1,12 @@
-import { useId, useImperativeHandle, useState, type Ref } from "react";
+import { useEffect, useId, useImperativeHandle, useRef, useState, type Ref } from "react";
 import { Link } from "react-router";
 import type { CommandView, RuleType, WhitelistRuleSpec, WhitelistSuggestion } from "../api";
+import { useCommandReading } from "../encryption/KeyringProvider";
+import { approveBlockedReason, readableText, whitelistBlockedReason } from "../encryption/reading";
 import { Modal } from "../ui/Modal";
 import { inertPlain, truncate } from "../ui/inertText";
 import { CommandText } from "./CommandText";
+import { EncryptedCommandText } from "./EncryptedCommandText";
 import { Countdown } from "./Countdown";
 import { RiskBadge } from "./RiskBadge";
 import { RuleEditor } from "./RuleEditor";
@@ -36,12 +39,20 @@ interface CommandCardProps {
 type Confirm = "approve" | "deny" | null;
 type EditorSeed = { type: RuleType; pattern: string; scope: string } | undefined;
 
-export function accessibleName(command: CommandView): string {
-  return truncate(inertPlain(command.command).replace(/\s+/g, " ").trim(), 120);
+/** How long a refused shortcut or swipe explains itself. */
+const REFUSAL_MS = 4000;
+
+export function accessibleName(text: string): string {
+  return truncate(inertPlain(text).replace(/\s+/g, " ").trim(), 120);
 }
 
 export function CommandCard({ command, skewMs, selected, departed, swipeEnabled, onSelect, ref }: CommandCardProps) {
   const decision = useDecision(command);
+  const reading = useCommandReading(command);
+  const text = readableText(command, reading);
+  const approveBlocked = approveBlockedReason(reading);
+  const whitelistBlocked = whitelistBlockedReason(command);
+  const refusal = useRefusal();
   const [note, setNote] = useState("");
   const [editor, setEditor] = useState<{ seed: EditorSeed } | null>(null);
   const [confirm, setConfirm] = useState<Confirm>(null);
@@ -50,12 +61,23 @@ export function CommandCard({ command, skewMs, selected, departed, swipeEnabled,
   const highRisk = command.risk_score >= HIGH_RISK;
   const locked = decision.busy !== null || departed || decision.notice?.kind === "already";
 
-  const approve = () => !locked && void decision.approve(note);
+  // Shortcuts, swipes and buttons all come through these, so one rule covers them:
+  // no approving what this browser cannot read, no whitelisting encrypted text.
+  const approve = () => {
+    if (locked) return;
+    if (approveBlocked) refusal.show(approveBlocked);
+    else void decision.approve(note);
+  };
   const deny = () => !locked && void decision.deny(note);
-  const openEditor = (seed?: EditorSeed) => !locked && setEditor({ seed });
+  const openEditor = (seed?: EditorSeed) => {
+    if (locked) return;
+    if (whitelistBlocked) refusal.show(whitelistBlocked);
+    else setEditor({ seed });
+  };
 
   const swipe = useSwipe(swipeEnabled && !locked, (outcome) => {
-    if (highRisk) setConfirm(outcome);
+    if (outcome === "approve" && approveBlocked) refusal.show(approveBlocked);
+    else if (highRisk) setConfirm(outcome);
     else if (outcome === "approve") approve();
     else deny();
   });
@@ -85,7 +107,7 @@ export function CommandCard({ command, skewMs, selected, departed, swipeEnabled,
       <article
         id={cardId}
         data-command-id={command.id}
-        aria-label={accessibleName(command)}
+        aria-label={accessibleName(text ?? command.command)}
         aria-current={selected ? "true" : undefined}
         aria-busy={decision.busy !== null}
         tabIndex={selected ? 0 : -1}
@@ -117,17 +139,29 @@ export function CommandCard({ command, skewMs, selected, departed, swipeEnabled,
               </span>
             ))}
             {command.encrypted && (
-              <span className="badge badge--lock" title="Only the agent and reviewers can read this command">
-                End-to-end encrypted
-              </span>
+              <>
+                <span className="badge badge--lock" title="Only the agent and reviewers can read this command">
+                  End-to-end encrypted
+                </span>
+                {/* With encryption, `command` is only the agent's label: shown small, never as the command. */}
+                <span className="card__label" title="The agent’s label; the server sees only this">
+                  <span className="visually-hidden">Agent’s label: </span>
+                  {truncate(inertPlain(command.command), LABEL_CHARS)}
+                </span>
+              </>
             )}
             <span className="card__spacer" />
             <Countdown expiresAt={command.expires_at} skewMs={skewMs} />
           </header>
 
-          <CommandText text={command.command} className="card__command" />
+          {command.encrypted ? (
+            <EncryptedCommandText reading={reading} />
+          ) : (
+            <CommandText text={command.command} className="card__command" />
+          )}
 
-          {command.parts.length > 1 && (
+          {/* The server parsed only the label of an encrypted command: its parts say nothing. */}
+          {!command.encrypted && command.parts.length > 1 && (
             <ol className="card__parts" aria-label="Parts of the command">
               {command.parts.map((part, i) => (
                 <li key={i}>
@@ -151,7 +185,7 @@ export function CommandCard({ command, skewMs, selected, departed, swipeEnabled,
 
           {command.session && <SessionSteps session={command.session} />}
 
-          {command.suggestions && command.suggestions.length > 0 && (
+          {!whitelistBlocked && command.suggestions && command.suggestions.length > 0 && (
             <Suggestions suggestions={command.suggestions} disabled={locked} onPick={(s) => openEditor({ type: s.type, pattern: s.pattern, scope: s.scope })} />
           )}
 
@@ -171,20 +205,34 @@ export function CommandCard({ command, skewMs, selected, departed, swipeEnabled,
           </div>
 
           <div className="card__actions">
-            <button type="button" className="btn btn--approve" disabled={locked} onClick={approve} aria-keyshortcuts="A">
+            <button
+              type="button"
+              className="btn btn--approve"
+              disabled={locked || approveBlocked !== null}
+              title={approveBlocked ?? undefined}
+              onClick={approve}
+              aria-keyshortcuts="A"
+            >
               {decision.busy === "approve" ? "Approving…" : "Approve"}
             </button>
             <button type="button" className="btn btn--deny" disabled={locked} onClick={deny} aria-keyshortcuts="D">
               {decision.busy === "deny" ? "Denying…" : "Deny"}
             </button>
-            <button type="button" className="btn" disabled={locked} onClick={() => openEditor()} aria-keyshortcuts="W">
-              Approve and whitelist
-            </button>
+            {!whitelistBlocked && (
+              <button type="button" className="btn" disabled={locked || approveBlocked !== null} onClick={() => openEditor()} aria-keyshortcuts="W">
+                Approve and whitelist
+              </button>
+            )}
             <Link className="btn btn--ghost card__details" to={`/commands/${encodeURIComponent(command.id)}`}>
               Details
             </Link>
           </div>
 
+          {refusal.text && (
+            <p role="alert" className="card__notice card__notice--error">
+              {refusal.text}
+            </p>
+          )}
           {decision.notice && (
             <p role="alert" className={`card__notice card__notice--${decision.notice.kind}`}>
               {decision.notice.text}
@@ -207,7 +255,7 @@ export function CommandCard({ command, skewMs, selected, departed, swipeEnabled,
             Risk {command.risk_score}/100. There is no undo once you decide.
           </p>
           <pre className="cmdtext confirm__cmd">
-            <code>{truncate(inertPlain(command.command), 400)}</code>
+            <code>{truncate(inertPlain(text ?? command.command), 400)}</code>
           </pre>
           <div className="modal__actions">
             <button type="button" className="btn" onClick={() => setConfirm(null)}>
@@ -237,6 +285,22 @@ function cardWidth(id: string): number {
 }
 
 const PART_CHARS = 300;
+const LABEL_CHARS = 120;
+
+/** A short-lived explanation of why a key press or swipe did nothing. */
+function useRefusal() {
+  const [text, setText] = useState<string | null>(null);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(timer.current), []);
+  return {
+    text,
+    show(message: string) {
+      clearTimeout(timer.current);
+      setText(message);
+      timer.current = setTimeout(() => setText(null), REFUSAL_MS);
+    },
+  };
+}
 
 function Suggestions({ suggestions, disabled, onPick }: { suggestions: WhitelistSuggestion[]; disabled: boolean; onPick(s: WhitelistSuggestion): void }) {
   return (

@@ -4,6 +4,9 @@ import { SessionProvider } from "../auth/session";
 import { QueueProvider } from "../queue/QueueProvider";
 import { QueuePage } from "../queue/QueuePage";
 import type { CommandView } from "../api";
+import type { BrowserKeyring } from "../encryption/keyring";
+import { KeyringProvider } from "../encryption/KeyringProvider";
+import { testKeyring } from "../encryption/testing";
 import { asWebSocket, FakeWebSocket } from "./fakeWebSocket";
 import { json, stubFetch } from "./http";
 
@@ -15,20 +18,29 @@ export const SESSION = {
 
 type Routes = Parameters<typeof stubFetch>[0];
 
-/** The queue page with its providers, a fake socket and a stubbed network. */
-export function renderQueue(commands: CommandView[], routes: Routes = {}) {
+/**
+ * The queue page with its providers, a fake socket and a stubbed network.
+ * The browser holds no encryption key unless `keyring` says otherwise.
+ */
+export function renderQueue(
+  commands: CommandView[],
+  routes: Routes = {},
+  { keyring = testKeyring() }: { keyring?: BrowserKeyring } = {},
+) {
   FakeWebSocket.reset();
   const net = stubFetch({ "GET /api/v1/session": () => json(200, SESSION), ...routes });
   const utils = render(
     <MemoryRouter initialEntries={["/"]}>
-      <SessionProvider>
-        <QueueProvider WebSocketImpl={asWebSocket}>
-          <Routes>
-            <Route index element={<QueuePage />} />
-            <Route path="commands/:id" element={<p>Details page</p>} />
-          </Routes>
-        </QueueProvider>
-      </SessionProvider>
+      <KeyringProvider keyring={keyring}>
+        <SessionProvider>
+          <QueueProvider WebSocketImpl={asWebSocket}>
+            <Routes>
+              <Route index element={<QueuePage />} />
+              <Route path="commands/:id" element={<p>Details page</p>} />
+            </Routes>
+          </QueueProvider>
+        </SessionProvider>
+      </KeyringProvider>
     </MemoryRouter>,
   );
   const ws = FakeWebSocket.latest();
