@@ -23,6 +23,7 @@ function serveOrg(onPatch?: (seconds: number) => { status?: number; body?: unkno
   let timeout = 300;
   return stubApi({
     "GET /api/v1/org": () => ({ body: { id: "org_1", name: "Acme", timeout_seconds: timeout } }),
+    "GET /api/v1/keys": () => ({ body: { items: [] } }),
     "PATCH /api/v1/org": ({ body }) => {
       const seconds = (body as { timeout_seconds: number }).timeout_seconds;
       const reply = onPatch?.(seconds);

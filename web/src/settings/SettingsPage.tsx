@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { api, call, ApiError, type OrgView } from "../api";
 import { useSignedInSession } from "../auth/session";
+import { EncryptionSection } from "./EncryptionSection";
 import { describeTimeout, MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS, PRESETS, timeoutProblem } from "./timeout";
 import "./settings.css";
 
@@ -10,7 +11,7 @@ function asApiError(error: unknown): ApiError {
   return error instanceof ApiError ? error : new ApiError(0, "client_error", String(error));
 }
 
-/** The org's decision timeout policy, and who is signed in where. */
+/** The org's decision timeout policy, who is signed in where, and this browser's encryption key. */
 export function SettingsPage() {
   const session = useSignedInSession();
   const [load, setLoad] = useState<Load>({ status: "loading" });
@@ -52,6 +53,8 @@ export function SettingsPage() {
         )}
         {load.status === "ready" && <TimeoutForm org={load.org} onSaved={(org) => setLoad({ status: "ready", org })} />}
       </section>
+
+      <EncryptionSection reviewerId={session.reviewer.id} />
     </div>
   );
 }
