@@ -35,15 +35,16 @@ export function useKeyringState(): KeyringState {
 
 /**
  * Read a command: plain commands at once, encrypted ones decrypted with this
- * browser's key (asynchronously, cached per command id).
+ * browser's key (asynchronously, cached per command id). `null` (nothing
+ * loaded yet) reads as plain.
  */
-export function useCommandReading(command: CommandView): CommandReading {
+export function useCommandReading(command: CommandView | null): CommandReading {
   const keyring = useKeyring();
-  const envelope = command.encrypted ?? null;
+  const envelope = command?.encrypted ?? null;
   // A plain command never touches the keyring (nor waits for IndexedDB).
   const keyState = useSyncExternalStore(envelope ? keyring.subscribe : ignore, envelope ? keyring.getState : loading);
   const [, settled] = useReducer((n: number) => n + 1, 0);
-  const id = command.id;
+  const id = command?.id ?? "";
 
   useEffect(() => {
     if (!envelope || keyState.status === "loading" || keyring.peek(id)) return;

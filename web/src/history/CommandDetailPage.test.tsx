@@ -1,7 +1,10 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { AuditEventView, CommandView } from "../api";
+import { KeyringProvider } from "../encryption/KeyringProvider";
+import type { StoredKey } from "../encryption/keyStore";
+import { encryptFor, makeStoredKey, tamper, testKeyring } from "../encryption/testing";
 import { makeCommand } from "../test/factories";
 import { CommandDetailPage } from "./CommandDetailPage";
 import { errorBody, renderAt, stubApi } from "./testing";
@@ -156,5 +159,45 @@ describe("CommandDetailPage", () => {
     await waitFor(() => expect(screen.queryByRole("button", { name: "Approve" })).toBeNull());
     expect(screen.getByRole("alert")).toHaveTextContent("Already denied by alice");
     expect(screen.queryByText(/You approved/)).toBeNull();
+  });
+});
+
+describe("CommandDetailPage with an end-to-end encrypted command", () => {
+  let mine: StoredKey;
+  let other: StoredKey;
+  beforeAll(async () => {
+    [mine, other] = await Promise.all([makeStoredKey("key_mine"), makeStoredKey("key_other")]);
+  });
+
+  function renderWith(command: CommandView, key: StoredKey | null) {
+    stubApi(serve(command));
+    return renderAt(
+      <KeyringProvider keyring={testKeyring(key)}>
+        <CommandDetailPage />
+      </KeyringProvider>,
+      `/commands/${command.id}`,
+      "/commands/:id",
+    );
+  }
+
+  it("shows the decrypted text inert, with the badge and the agent's label", async () => {
+    const encrypted = await encryptFor("kubectl delete pod \u001b[2Jweb-1", [other, mine]);
+    const { container } = renderWith(makeCommand({ id: "cmd_1", command: "restart web", encrypted }), mine);
+    await screen.findByText("Decrypting…");
+    await waitFor(() => expect(container.querySelector("pre.cmd-full")?.textContent).toBe("kubectl delete pod \\x1b[2Jweb-1"));
+    expect(screen.getByText("End-to-end encrypted")).toBeInTheDocument();
+    expect(screen.getByText(/Agent’s label:/)).toHaveTextContent("Agent’s label: restart web");
+    expect(screen.getByRole("button", { name: "Approve" })).toBeEnabled();
+  });
+
+  it.each([
+    ["is for other reviewers' keys", async () => encryptFor("x", [other]), "Encrypted for other reviewers' keys — this browser cannot read it."],
+    ["was tampered with", async () => tamper(await encryptFor("x", [mine])), "Could not decrypt: the ciphertext does not match."],
+  ])("refuses Approve when the envelope %s; Deny stays", async (_what, seal, notice) => {
+    const { container } = renderWith(makeCommand({ id: "cmd_1", command: "label", encrypted: await seal() }), mine);
+    expect(await screen.findByText(notice)).toBeInTheDocument();
+    expect(container.querySelector("pre.cmd-full")).toBeNull();
+    expect(screen.getByRole("button", { name: "Approve" })).toBeDisabled();
+    expect(screen.getByRole("button", { name: "Deny" })).toBeEnabled();
   });
 });

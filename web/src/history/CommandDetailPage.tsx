@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useState } from "react";
 import { Link, useParams } from "react-router";
 import { api, call, ApiError, type AuditTrail, type CommandView } from "../api";
+import { useCommandReading } from "../encryption/KeyringProvider";
+import { approveBlockedReason, unreadableText, type CommandReading } from "../encryption/reading";
 import { AuditTimeline } from "./AuditTimeline";
 import { CommandFacts } from "./CommandFacts";
 import { DecisionActions } from "./DecisionActions";
@@ -28,6 +30,7 @@ export function CommandDetailPage() {
   const [version, setVersion] = useState(0);
   // What the last Approve/Deny here led to; outlives the buttons, which go once the command is decided.
   const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | null>(null);
+  const reading = useCommandReading(load.status === "ready" ? load.command : null);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -104,14 +107,12 @@ export function CommandDetailPage() {
       <section aria-labelledby="detail-text">
         <h2 id="detail-text">Command text</h2>
         {command.encrypted ? (
-          <p className="notice">
-            <span className="badge badge--neutral">Encrypted</span> End-to-end encrypted: below is only the agent’s
-            label. The command itself is readable only by the reviewer keys it was encrypted for.
-          </p>
-        ) : null}
-        <pre className="cmd-full">
-          <InertText text={command.command} />
-        </pre>
+          <EncryptedText command={command} reading={reading} />
+        ) : (
+          <pre className="cmd-full">
+            <InertText text={command.command} />
+          </pre>
+        )}
       </section>
 
       {command.status === "pending" && (
@@ -119,6 +120,7 @@ export function CommandDetailPage() {
           <h2 id="detail-decide">Decide</h2>
           <DecisionActions
             command={command}
+            approveBlocked={approveBlockedReason(reading)}
             onDecided={(updated) => {
               setLoad({ status: "ready", command: updated });
               setOutcome({ ok: true, text: `You ${updated.status === "approved" ? "approved" : "denied"} this command.` });
@@ -160,5 +162,26 @@ export function CommandDetailPage() {
         {trail.status === "ready" && <AuditTimeline trail={trail.trail} createdAt={command.created_at} />}
       </section>
     </article>
+  );
+}
+
+/** An end-to-end encrypted command: decrypted here when this browser holds a key it was encrypted for. */
+function EncryptedText({ command, reading }: { command: CommandView; reading: CommandReading }) {
+  return (
+    <>
+      <p className="detail__encrypted">
+        <span className="badge badge--lock">End-to-end encrypted</span>{" "}
+        <span className="muted">
+          Agent’s label: <InertText text={command.command} singleLine max={200} />
+        </span>
+      </p>
+      {reading.state === "readable" && (
+        <pre className="cmd-full">
+          <InertText text={reading.text} />
+        </pre>
+      )}
+      {reading.state === "decrypting" && <p role="status">Decrypting…</p>}
+      {reading.state === "unreadable" && <p className="notice notice--error">{unreadableText(reading)}</p>}
+    </>
   );
 }

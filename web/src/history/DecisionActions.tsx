@@ -7,6 +7,8 @@ interface Props {
   onDecided(command: CommandView): void;
   /** Someone else decided first: the page shows `message` and reloads what it shows. */
   onConflict(message: string): void;
+  /** Why Approve is refused (an encrypted command this browser cannot read); Deny stays. */
+  approveBlocked?: string | null;
 }
 
 /** "Already denied by alice": a lost race is news, never a success. */
@@ -16,7 +18,7 @@ export function alreadyDecidedMessage(error: ApiError): string {
   return details.reviewer ? `Already ${decision} by ${details.reviewer}` : `Already ${decision}`;
 }
 
-export function DecisionActions({ command, onDecided, onConflict }: Props) {
+export function DecisionActions({ command, onDecided, onConflict, approveBlocked = null }: Props) {
   const [note, setNote] = useState("");
   const [busy, setBusy] = useState<"approve" | "deny" | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
@@ -57,13 +59,20 @@ export function DecisionActions({ command, onDecided, onConflict }: Props) {
         placeholder="Why, for the audit log"
       />
       <div className="decide__buttons">
-        <button type="button" className="btn btn--approve" disabled={busy !== null} onClick={() => void decide("approve")}>
+        <button
+          type="button"
+          className="btn btn--approve"
+          disabled={busy !== null || approveBlocked !== null}
+          title={approveBlocked ?? undefined}
+          onClick={() => void decide("approve")}
+        >
           {busy === "approve" ? "Approving…" : "Approve"}
         </button>
         <button type="button" className="btn btn--deny" disabled={busy !== null} onClick={() => void decide("deny")}>
           {busy === "deny" ? "Denying…" : "Deny"}
         </button>
       </div>
+      {approveBlocked && <p className="muted">{approveBlocked}</p>}
       {problem && (
         <p role="alert" className="notice notice--error">
           {problem}
