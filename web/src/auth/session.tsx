@@ -82,6 +82,15 @@ export function useSignedInSession(): SessionView {
   return state.session;
 }
 
+/**
+ * The signed-in reviewer's id, or null (signed out, or no session provider,
+ * as in isolated component tests). Never throws.
+ */
+export function useReviewerId(): string | null {
+  const ctx = useContext(SessionContext);
+  return ctx?.state.status === "signed-in" ? ctx.state.session.reviewer.id : null;
+}
+
 export function asApiError(error: unknown): ApiError {
   return error instanceof ApiError ? error : new ApiError(0, "client_error", String(error));
 }

@@ -1,5 +1,6 @@
 import { createContext, use, useEffect, useReducer, useSyncExternalStore, type ReactNode } from "react";
 import type { CommandView } from "../api";
+import { useReviewerId } from "../auth/session";
 import { BrowserKeyring, type KeyringState } from "./keyring";
 import { indexedDbKeyStore } from "./keyStore";
 import type { CommandReading } from "./reading";
@@ -40,6 +41,7 @@ export function useKeyringState(): KeyringState {
  */
 export function useCommandReading(command: CommandView | null): CommandReading {
   const keyring = useKeyring();
+  const reviewerId = useReviewerId();
   const envelope = command?.encrypted ?? null;
   // A plain command never touches the keyring (nor waits for IndexedDB).
   const keyState = useSyncExternalStore(envelope ? keyring.subscribe : ignore, envelope ? keyring.getState : loading);
@@ -47,14 +49,14 @@ export function useCommandReading(command: CommandView | null): CommandReading {
   const id = command?.id ?? "";
 
   useEffect(() => {
-    if (!envelope || keyState.status === "loading" || keyring.peek(id)) return;
+    if (!envelope || keyState.status === "loading" || keyring.peek(id, reviewerId)) return;
     let live = true;
-    void keyring.open(id, envelope).then(() => live && settled());
+    void keyring.open(id, envelope, reviewerId).then(() => live && settled());
     return () => {
       live = false;
     };
-  }, [keyring, keyState, id, envelope]);
+  }, [keyring, keyState, id, envelope, reviewerId]);
 
   if (!envelope) return { state: "plain" };
-  return keyring.peek(id) ?? { state: "decrypting" };
+  return keyring.peek(id, reviewerId) ?? { state: "decrypting" };
 }

@@ -17,17 +17,25 @@ describe("BrowserKeyring", () => {
     const envelope = await encryptFor("uptime", [mine]);
     const decrypt = vi.spyOn(crypto.subtle, "decrypt");
 
-    expect(keyring.peek("c1")).toBeUndefined();
-    const [a, b] = await Promise.all([keyring.open("c1", envelope), keyring.open("c1", envelope)]);
+    expect(keyring.peek("c1", "rev_1")).toBeUndefined();
+    const [a, b] = await Promise.all([keyring.open("c1", envelope, "rev_1"), keyring.open("c1", envelope, "rev_1")]);
     expect(a).toEqual({ state: "readable", text: "uptime" });
     expect(b).toBe(a);
     expect(decrypt).toHaveBeenCalledTimes(2); // one RSA unwrap, one AES-GCM
     await Promise.resolve();
-    expect(keyring.peek("c1")).toEqual(a);
+    expect(keyring.peek("c1", "rev_1")).toEqual(a);
 
     await keyring.forget();
-    expect(keyring.peek("c1")).toBeUndefined();
-    expect(await keyring.open("c1", envelope)).toEqual({ state: "unreadable", reason: "no-key" });
+    expect(keyring.peek("c1", "rev_1")).toBeUndefined();
+    expect(await keyring.open("c1", envelope, "rev_1")).toEqual({ state: "unreadable", reason: "no-key" });
+  });
+
+  it("never reads with a key another reviewer made in this browser", async () => {
+    const keyring = new BrowserKeyring(memoryKeyStore(mine)); // made by rev_1
+    const envelope = await encryptFor("cat /etc/shadow", [mine]);
+    expect(await keyring.open("c2", envelope, "rev_2")).toEqual({ state: "unreadable", reason: "no-key" });
+    expect(await keyring.open("c2", envelope, null)).toEqual({ state: "unreadable", reason: "no-key" });
+    expect(await keyring.open("c2", envelope, "rev_1")).toEqual({ state: "readable", text: "cat /etc/shadow" });
   });
 
   it("revokes the just-registered key when this browser cannot keep it", async () => {
@@ -50,6 +58,6 @@ describe("BrowserKeyring", () => {
     const keyring = new BrowserKeyring(indexedDbKeyStore(undefined));
     await keyring.load();
     expect(keyring.getState()).toMatchObject({ status: "unavailable", key: null });
-    expect(await keyring.open("c1", await encryptFor("x", [mine]))).toEqual({ state: "unreadable", reason: "no-key" });
+    expect(await keyring.open("c1", await encryptFor("x", [mine]), "rev_1")).toEqual({ state: "unreadable", reason: "no-key" });
   });
 });

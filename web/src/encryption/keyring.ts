@@ -79,11 +79,15 @@ export class BrowserKeyring {
     this.set({ status: "ready", key: null });
   }
 
-  /** Open a command's envelope with the current key; cached per command id. */
-  async open(commandId: string, envelope: EncryptedEnvelope): Promise<Opened> {
+  /**
+   * Open a command's envelope with the current key; cached per command id.
+   * The key is used only for the reviewer who made it here: on a browser
+   * shared by two reviewers, one cannot read with the other's key.
+   */
+  async open(commandId: string, envelope: EncryptedEnvelope, reviewerId: string | null): Promise<Opened> {
     await this.load();
-    const key = this.state.status === "loading" ? null : this.state.key;
-    const cacheKey = this.cacheKey(commandId);
+    const key = this.keyFor(reviewerId);
+    const cacheKey = this.cacheKey(commandId, reviewerId);
     let pending = this.opening.get(cacheKey);
     if (!pending) {
       pending = openEnvelope(envelope, key && { keyId: key.keyId, privateKey: key.privateKey });
@@ -97,14 +101,18 @@ export class BrowserKeyring {
     return pending;
   }
 
-  /** The settled result for this command and the current key, if there is one yet. */
-  peek(commandId: string): Opened | undefined {
-    return this.state.status === "loading" ? undefined : this.opened.get(this.cacheKey(commandId));
+  /** The settled result for this command, reviewer and the current key, if there is one yet. */
+  peek(commandId: string, reviewerId: string | null): Opened | undefined {
+    return this.state.status === "loading" ? undefined : this.opened.get(this.cacheKey(commandId, reviewerId));
   }
 
-  private cacheKey(commandId: string): string {
+  private keyFor(reviewerId: string | null): StoredKey | null {
     const key = this.state.status === "loading" ? null : this.state.key;
-    return `${key?.keyId ?? ""}\u0000${commandId}`;
+    return key !== null && key.reviewerId === reviewerId ? key : null;
+  }
+
+  private cacheKey(commandId: string, reviewerId: string | null): string {
+    return `${this.keyFor(reviewerId)?.keyId ?? ""}\u0000${commandId}`;
   }
 
   private trim(): void {

@@ -2,6 +2,8 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { AuditEventView, CommandView } from "../api";
+import { SessionProvider } from "../auth/session";
+import { SESSION } from "../test/renderQueue";
 import { KeyringProvider } from "../encryption/KeyringProvider";
 import type { StoredKey } from "../encryption/keyStore";
 import { encryptFor, makeStoredKey, tamper, testKeyring } from "../encryption/testing";
@@ -170,10 +172,13 @@ describe("CommandDetailPage with an end-to-end encrypted command", () => {
   });
 
   function renderWith(command: CommandView, key: StoredKey | null) {
-    stubApi(serve(command));
+    // Signed in as rev_1, the reviewer who made `mine` in this browser.
+    stubApi({ ...serve(command), "GET /api/v1/session": () => ({ body: SESSION }) });
     return renderAt(
       <KeyringProvider keyring={testKeyring(key)}>
-        <CommandDetailPage />
+        <SessionProvider>
+          <CommandDetailPage />
+        </SessionProvider>
       </KeyringProvider>,
       `/commands/${command.id}`,
       "/commands/:id",

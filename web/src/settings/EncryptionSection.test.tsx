@@ -138,4 +138,12 @@ describe("Settings → End-to-end encryption", () => {
     expect(await section().findByRole("button", { name: "Create a key for this browser" })).toBeInTheDocument();
     expect(await store.load()).toBeNull();
   });
+
+  it("says a key another reviewer made in this browser is not used for this one", async () => {
+    const bobs = await makeStoredKey("key_bob", "rev_2");
+    serveKeys([keyView("key_bob", BOB, null)]);
+    renderSettings(new BrowserKeyring(memoryKeyStore(bobs)));
+    expect(await section().findByText(/holds another reviewer’s key/)).toBeInTheDocument();
+    expect(section().queryByText(/This browser holds the key/)).toBeNull();
+  });
 });

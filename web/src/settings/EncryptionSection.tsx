@@ -56,10 +56,17 @@ export function EncryptionSection({ reviewerId }: { reviewerId: string }) {
           This browser cannot keep a key: {keyState.message}
         </p>
       )}
-      {held && (
+      {held && held.reviewerId === reviewerId && (
         <p className="encryption__held">
           This browser holds the key <code>{shortFingerprint(held.fingerprint)}</code>
           {held.label ? <> (“{held.label}”)</> : null}.
+        </p>
+      )}
+      {held && held.reviewerId !== reviewerId && (
+        <p className="notice">
+          This browser holds another reviewer’s key (<code>{shortFingerprint(held.fingerprint)}</code>). It is not
+          used while you are signed in, so this browser cannot read encrypted commands for you. One browser profile
+          keeps one key: use your own profile to hold yours.
         </p>
       )}
       {held && !heldIsActive && (
