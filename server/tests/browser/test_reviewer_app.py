@@ -349,3 +349,87 @@ async def test_the_app_reconnects_after_the_server_restarts_and_refetches(
     finally:
         server.stop()
         await database.dispose()
+
+
+async def test_an_encrypted_command_is_read_only_by_a_browser_holding_a_key(
+    browser: Browser,
+    server: ServerProcess,
+    org: OrgTokens,
+    server_db: Database,
+    http: httpx.AsyncClient,
+) -> None:
+    async with server_db.write() as conn:
+        bob = await issue_credential(
+            conn, org_name=org.name, kind=CredentialKind.REVIEWER_TOKEN, principal_name="bob"
+        )
+    alice_context = await browser.new_context(base_url=server.http_url)
+    alice = await alice_context.new_page()
+    await sign_in(alice, org.reviewer_token)
+    await alice.goto("/app/settings")
+    await alice.get_by_role("button", name="Create a key for this browser").click()
+    await expect(alice.get_by_text("This browser holds the key")).to_be_visible()
+    # The key survives a reload: it lives in this browser's IndexedDB, not in the page.
+    await alice.reload()
+    await expect(alice.get_by_text("This browser holds the key")).to_be_visible()
+    await alice.goto("/app/")
+    bob_context = await browser.new_context(base_url=server.http_url)
+    bob_page = await bob_context.new_page()
+    await sign_in(bob_page, bob.secret)
+
+    secret_command = unique("psql -c \"ALTER USER app PASSWORD 's3cret'\"")
+    async with AsyncExpactiClient(server.ws_url, org.agent_token) as agent:
+        waiting = await in_background(
+            agent.run(secret_command, encrypt=True, label="rotate the app password")
+        )
+        readable = card(alice, "rotate the app password")
+        await expect(readable).to_contain_text("End-to-end encrypted")
+        await expect(readable).to_contain_text(secret_command)
+        await expect(readable.get_by_role("button", name="Approve and whitelist")).to_have_count(0)
+
+        unreadable = card(bob_page, "rotate the app password")
+        await expect(unreadable).to_contain_text("cannot read")
+        await expect(unreadable).not_to_contain_text(secret_command)
+        await expect(unreadable.get_by_role("button", name="Approve", exact=True)).to_be_disabled()
+
+        command_id = await readable.get_attribute("data-command-id")
+        stored = await http.get(f"/api/v1/commands/{command_id}", headers=org.reviewer_headers())
+        assert secret_command not in stored.text
+        assert "s3cret" not in stored.text
+
+        await readable.get_by_role("button", name="Approve", exact=True).click()
+        decision = await asyncio.wait_for(waiting, 10)
+        assert (decision.approved, decision.reviewer) == (True, "alice")
+    await expect(unreadable).to_have_count(0)
+    await alice_context.close()
+    await bob_context.close()
+
+
+async def test_arriving_cards_never_shift_what_the_reviewer_is_looking_at(
+    reviewer_page: Page, agent: AsyncExpactiClient
+) -> None:
+    page = reviewer_page
+    first = unique("make plan")
+    waiting = [await in_background(agent.run(first, raise_on_deny=False))]
+    await expect(card(page, first)).to_be_visible()
+    before = await card(page, first).bounding_box()
+    # Chromium's Layout Instability API: every unexpected shift is an entry.
+    await page.evaluate(
+        """() => {
+          window.__shift = 0;
+          new PerformanceObserver((list) => {
+            for (const entry of list.getEntries()) {
+              if (!entry.hadRecentInput) window.__shift += entry.value;
+            }
+          }).observe({ type: "layout-shift", buffered: false });
+        }"""
+    )
+    for name in ("make test", "make lint", "make docs"):
+        command = unique(name)
+        waiting.append(await in_background(agent.run(command, raise_on_deny=False)))
+        await expect(card(page, command)).to_be_visible()
+    await page.wait_for_timeout(300)  # let the observer deliver the last entries
+    assert await page.evaluate("() => window.__shift") == 0
+    assert await card(page, first).bounding_box() == before
+    for number in range(len(waiting)):
+        await page.keyboard.press("d")
+        await asyncio.wait_for(waiting[number], 10)
