@@ -19,6 +19,11 @@ export class ApiError extends Error {
   }
 }
 
+/** Anything a request threw, as an `ApiError` (code `client_error` when it was not one). */
+export function asApiError(error: unknown): ApiError {
+  return error instanceof ApiError ? error : new ApiError(0, "client_error", String(error));
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from "react";
-import { ApiError } from "../api";
-import { asApiError, useSession } from "./session";
+import { asApiError, type ApiError } from "../api";
+import { useSession } from "./session";
 import "./SignInPage.css";
 
 /** What the reviewer should read for a failed sign-in. */

@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
-import { api, call, ApiError, UNAUTHORIZED_EVENT, type SessionView } from "../api";
+import { api, asApiError, call, ApiError, UNAUTHORIZED_EVENT, type SessionView } from "../api";
 
 export type SessionState =
   | { status: "loading" }
@@ -91,6 +91,3 @@ export function useReviewerId(): string | null {
   return ctx?.state.status === "signed-in" ? ctx.state.session.reviewer.id : null;
 }
 
-export function asApiError(error: unknown): ApiError {
-  return error instanceof ApiError ? error : new ApiError(0, "client_error", String(error));
-}

@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { stubApi } from "../history/testing";
+import { stubApi } from "../test/http";
 import { BrowserKeyring } from "./keyring";
 import { indexedDbKeyStore, KeyStorageError, memoryKeyStore, type KeyStore, type StoredKey } from "./keyStore";
 import { encryptFor, makeStoredKey } from "./testing";

@@ -1,7 +1,7 @@
 import { Link } from "react-router";
 import type { AuditTrail } from "../api";
 import { formatDateTime, formatDuration, formatOffset } from "./format";
-import { InertText } from "./InertText";
+import { InertText } from "../ui/InertText";
 import { buildTimeline } from "./timeline";
 
 export function AuditTimeline({ trail, createdAt }: { trail: AuditTrail; createdAt: string }) {

@@ -7,27 +7,17 @@ import { SESSION } from "../test/renderQueue";
 import { KeyringProvider } from "../encryption/KeyringProvider";
 import type { StoredKey } from "../encryption/keyStore";
 import { encryptFor, makeStoredKey, tamper, testKeyring } from "../encryption/testing";
-import { makeCommand } from "../test/factories";
+import { makeAuditEvent, makeCommand } from "../test/factories";
 import { CommandDetailPage } from "./CommandDetailPage";
-import { errorBody, renderAt, stubApi } from "./testing";
+import { errorBody, stubApi } from "../test/http";
+import { renderAt } from "../test/renderAt";
 
 afterEach(() => vi.unstubAllGlobals());
 
 const T0 = "2030-01-01T00:00:00Z";
 
 function audit(id: number, action: string, at: string, extra: Partial<AuditEventView> = {}): AuditEventView {
-  return {
-    id,
-    at,
-    actor_type: "agent",
-    actor_id: "agt_1",
-    actor_name: "deploy-bot",
-    action,
-    command_id: "cmd_1",
-    rule_id: null,
-    data: {},
-    ...extra,
-  };
+  return makeAuditEvent(action, at, { id, ...extra });
 }
 
 function serve(command: CommandView, events: AuditEventView[] = [], latency: number | null = null) {

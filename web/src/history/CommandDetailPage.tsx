@@ -1,12 +1,12 @@
 import { useCallback, useEffect, useState } from "react";
 import { Link, useParams } from "react-router";
-import { api, call, ApiError, type AuditTrail, type CommandView } from "../api";
+import { api, asApiError, call, type ApiError, type AuditTrail, type CommandView } from "../api";
 import { useCommandReading } from "../encryption/KeyringProvider";
 import { approveBlockedReason, unreadableText, type CommandReading } from "../encryption/reading";
 import { AuditTimeline } from "./AuditTimeline";
 import { CommandFacts } from "./CommandFacts";
 import { DecisionActions } from "./DecisionActions";
-import { InertText } from "./InertText";
+import { InertText } from "../ui/InertText";
 import { StatusBadge } from "./StatusBadge";
 import "./history.css";
 
@@ -17,10 +17,6 @@ type CommandLoad =
   | { status: "ready"; command: CommandView };
 
 type TrailLoad = { status: "loading" } | { status: "error"; error: ApiError } | { status: "ready"; trail: AuditTrail };
-
-function asApiError(error: unknown): ApiError {
-  return error instanceof ApiError ? error : new ApiError(0, "client_error", String(error));
-}
 
 /** One command in full: text, parse, context, decision and its audit trail. */
 export function CommandDetailPage() {

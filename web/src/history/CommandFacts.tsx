@@ -2,7 +2,7 @@ import type { ReactNode } from "react";
 import { Link } from "react-router";
 import type { CommandView } from "../api";
 import { formatDateTime, formatDuration } from "./format";
-import { InertText } from "./InertText";
+import { InertText } from "../ui/InertText";
 import { RiskScore } from "./StatusBadge";
 
 function prettyJson(value: unknown): string {

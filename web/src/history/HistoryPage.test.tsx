@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { makeCommand } from "../test/factories";
 import { inertPlain } from "../ui/inertText";
 import { HistoryPage } from "./HistoryPage";
-import { errorBody, location, renderAt, stubApi, type Recorded } from "./testing";
+import { errorBody, stubApi, type Recorded } from "../test/http";
+import { location, renderAt } from "../test/renderAt";
 import { TYPING_DEBOUNCE_MS } from "./useHistoryFilters";
 
 afterEach(() => vi.unstubAllGlobals());

@@ -1,7 +1,7 @@
 import { Link, useNavigate } from "react-router";
 import type { CommandView } from "../api";
 import { decidedBy, formatDateTime, formatDuration, formatShortDateTime } from "./format";
-import { InertText } from "./InertText";
+import { InertText } from "../ui/InertText";
 import { RiskScore, StatusBadge } from "./StatusBadge";
 
 // A row shows one line; the detail page has the rest. Rendering a 64 KiB

@@ -1,23 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { AuditEventView } from "../api";
+import { makeAuditEvent } from "../test/factories";
 import { formatOffset } from "./format";
 import { buildTimeline, decisionOf } from "./timeline";
 
-let nextId = 1;
-function event(action: string, at: string, extra: Partial<AuditEventView> = {}): AuditEventView {
-  return {
-    id: nextId++,
-    at,
-    actor_type: "agent",
-    actor_id: "agt_1",
-    actor_name: "deploy-bot",
-    action,
-    command_id: "cmd_1",
-    rule_id: null,
-    data: {},
-    ...extra,
-  };
-}
+const event = makeAuditEvent;
 
 describe("audit timeline", () => {
   it("orders events oldest first and measures each from the submission", () => {

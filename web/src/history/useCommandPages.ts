@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { api, call, ApiError, type CommandListQuery, type CommandView } from "../api";
+import { api, asApiError, call, type ApiError, type CommandListQuery, type CommandView } from "../api";
 import { toListQuery, type HistoryFilters } from "./filters";
 
 export const PAGE_SIZE = 50;
@@ -13,10 +13,6 @@ export type PagesState =
       nextBefore: string | null;
       more: "idle" | "loading" | ApiError;
     };
-
-function asApiError(error: unknown): ApiError {
-  return error instanceof ApiError ? error : new ApiError(0, "client_error", String(error));
-}
 
 /** Pages of the command list for the applied filters, newest first, with "load more". */
 export function useCommandPages(filters: HistoryFilters): {

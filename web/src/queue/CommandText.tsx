@@ -1,5 +1,5 @@
 import { useId, useMemo, useState } from "react";
-import { inertText } from "../ui/inertText";
+import { clip, InertText } from "../ui/InertText";
 
 /** Collapsed view limits: long commands would otherwise push every card off screen. */
 const CLAMP_LINES = 6;
@@ -23,28 +23,20 @@ export function clampPoint(text: string): number | null {
   return text.length > CLAMP_CHARS ? CLAMP_CHARS : null;
 }
 
-/** A command, rendered as inert text only; long ones collapsed behind a toggle. */
+/** A command as a block of inert text (ui/InertText); long ones collapsed behind a toggle. */
 export function CommandText({ text, className }: { text: string; className?: string }) {
   const [expanded, setExpanded] = useState(false);
   const id = useId();
   const cut = useMemo(() => clampPoint(text), [text]);
-  const shown = cut === null || expanded ? text : text.slice(0, cut);
-  const segments = useMemo(() => inertText(shown), [shown]);
+  const collapsed = cut !== null && !expanded;
+  const shown = cut !== null && !expanded ? clip(text, cut).text : text;
 
   return (
     <div className={className}>
-      <pre id={id} className={cut !== null && !expanded ? "cmdtext cmdtext--clamped" : "cmdtext"}>
+      <pre id={id} className={collapsed ? "cmdtext cmdtext--clamped" : "cmdtext"}>
         <code>
-          {segments.map((seg, i) =>
-            seg.inert ? (
-              <span key={i} className="inert" title={seg.title}>
-                {seg.text}
-              </span>
-            ) : (
-              seg.text
-            ),
-          )}
-          {cut !== null && !expanded && <span className="cmdtext__more" aria-hidden="true">…</span>}
+          <InertText text={shown} />
+          {collapsed && <span className="cmdtext__more" aria-hidden="true">…</span>}
         </code>
       </pre>
       {cut !== null && (

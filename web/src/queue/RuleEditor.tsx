@@ -1,6 +1,6 @@
 import { useId, useMemo, useRef, useState, type FormEvent } from "react";
 import { ApiError, type CommandView, type PreviewResponse, type RuleMatchesDeniedDetails, type RuleType, type WhitelistRuleSpec } from "../api";
-import { asApiError } from "../auth/session";
+import { asApiError } from "../api";
 import { Modal } from "../ui/Modal";
 import { inertPlain, truncate } from "../ui/inertText";
 import { draftFromScope, escapeRegex, specOf, TTL_OPTIONS, type CustomUnit, type RuleDraft, type ScopeKind, type TtlChoice } from "./ruleDraft";

@@ -1,6 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { CommandView, WhitelistRuleSpec } from "../api";
-import { asApiError } from "../auth/session";
+import { asApiError, type CommandView, type WhitelistRuleSpec } from "../api";
 import { useQueue } from "./QueueProvider";
 import { alreadyDecidedText, approveCommand, approveWithRule, denyCommand } from "./decisions";
 

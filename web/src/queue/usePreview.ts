@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { api, call, ApiError, type PreviewRequest, type PreviewResponse } from "../api";
-import { asApiError } from "../auth/session";
+import { asApiError } from "../api";
 
 export const PREVIEW_DEBOUNCE_MS = 300;
 

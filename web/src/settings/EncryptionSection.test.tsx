@@ -8,7 +8,8 @@ import { KeyringProvider } from "../encryption/KeyringProvider";
 import { browserLabel } from "../encryption/keyPair";
 import { memoryKeyStore, type StoredKey } from "../encryption/keyStore";
 import { makeStoredKey } from "../encryption/testing";
-import { renderAt, stubApi, type Recorded } from "../history/testing";
+import { stubApi, type Recorded } from "../test/http";
+import { renderAt } from "../test/renderAt";
 import { SettingsPage } from "./SettingsPage";
 
 vi.mock("../auth/session", () => ({

@@ -1,7 +1,8 @@
 import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { errorBody, renderAt, stubApi, type Recorded } from "../history/testing";
+import { errorBody, stubApi, type Recorded } from "../test/http";
+import { renderAt } from "../test/renderAt";
 import { SettingsPage } from "./SettingsPage";
 import { timeoutProblem } from "./timeout";
 

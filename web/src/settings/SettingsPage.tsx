@@ -1,15 +1,11 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
-import { api, call, ApiError, type OrgView } from "../api";
+import { api, asApiError, call, type ApiError, type OrgView } from "../api";
 import { useSignedInSession } from "../auth/session";
 import { EncryptionSection } from "./EncryptionSection";
 import { describeTimeout, MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS, PRESETS, timeoutProblem } from "./timeout";
 import "./settings.css";
 
 type Load = { status: "loading" } | { status: "error"; error: ApiError } | { status: "ready"; org: OrgView };
-
-function asApiError(error: unknown): ApiError {
-  return error instanceof ApiError ? error : new ApiError(0, "client_error", String(error));
-}
 
 /** The org's decision timeout policy, who is signed in where, and this browser's encryption key. */
 export function SettingsPage() {

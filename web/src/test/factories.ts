@@ -1,4 +1,4 @@
-import type { CommandView, EncryptedEnvelope } from "../api";
+import type { AuditEventView, CommandView, EncryptedEnvelope } from "../api";
 
 let seq = 0;
 
@@ -44,5 +44,22 @@ export function makeEnvelope(keyIds: string[] = ["key_other"]): EncryptedEnvelop
     iv: b64(12),
     ciphertext: b64(40),
     recipients: keyIds.map((key_id) => ({ key_id, wrapped_key: b64(384) })),
+  };
+}
+
+/** An audit event about `cmd_1` by the agent `deploy-bot`; ids count up unless given. */
+export function makeAuditEvent(action: string, at: string, overrides: Partial<AuditEventView> = {}): AuditEventView {
+  seq += 1;
+  return {
+    id: seq,
+    at,
+    actor_type: "agent",
+    actor_id: "agt_1",
+    actor_name: "deploy-bot",
+    action,
+    command_id: "cmd_1",
+    rule_id: null,
+    data: {},
+    ...overrides,
   };
 }

@@ -1,5 +1,5 @@
 import { Link } from "react-router";
-import { InertText } from "../history/InertText";
+import { InertText } from "../ui/InertText";
 import { StatusBadge } from "../history/StatusBadge";
 import { formatDateTime, formatShortDateTime } from "../history/format";
 import type { PreviewResult } from "./rulesApi";

@@ -1,7 +1,7 @@
 import { Link } from "react-router";
 import type { WhitelistRuleView } from "../api";
 import { formatDateTime, formatShortDateTime } from "../history/format";
-import { InertText } from "../history/InertText";
+import { InertText } from "../ui/InertText";
 import { inertPlain, truncate } from "../ui/inertText";
 
 interface Props {

@@ -1,7 +1,8 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { location, renderAt, stubApi } from "../history/testing";
+import { stubApi } from "../test/http";
+import { location, renderAt } from "../test/renderAt";
 import { makeRule } from "./fixtures";
 import { WhitelistPage } from "./WhitelistPage";
 

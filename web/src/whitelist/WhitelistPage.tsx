@@ -1,12 +1,12 @@
 import { useCallback, useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { ApiError, type WhitelistRuleView } from "../api";
-import { InertText } from "../history/InertText";
+import { asApiError, type ApiError, type WhitelistRuleView } from "../api";
+import { InertText } from "../ui/InertText";
 import { Modal } from "../ui/Modal";
 import { RuleEditor } from "./RuleEditor";
 import { RulesTable } from "./RulesTable";
 import { deleteRule, expireRule, getRule, listRules } from "./rulesApi";
-import { useDebounced } from "./useDebounced";
+import { useDebounced } from "../ui/useDebounced";
 import "../history/history.css";
 import "./whitelist.css";
 
@@ -17,10 +17,6 @@ type Load =
   | { status: "error"; error: ApiError }
   | { status: "missing" }
   | { status: "ready"; rules: WhitelistRuleView[] };
-
-function asApiError(error: unknown): ApiError {
-  return error instanceof ApiError ? error : new ApiError(0, "client_error", String(error));
-}
 
 /** The organisation's whitelist rules: search, create, edit, expire, delete. */
 export function WhitelistPage() {

@@ -1,5 +1,5 @@
 import { useMemo } from "react";
-import { inertText, standIn, type TextSegment } from "../ui/inertText";
+import { inertText, standIn, type TextSegment } from "./inertText";
 
 /**
  * Cut to at most `max` UTF-16 units without leaving half a surrogate pair,
