@@ -1,6 +1,6 @@
 import { useEffect, useId, useImperativeHandle, useRef, useState, type Ref } from "react";
 import { Link } from "react-router";
-import type { CommandView, RuleType, WhitelistRuleSpec, WhitelistSuggestion } from "../api";
+import type { CommandView, WhitelistRuleSpec, WhitelistSuggestion } from "../api";
 import { useCommandReading } from "../encryption/KeyringProvider";
 import { approveBlockedReason, readableText, whitelistBlockedReason } from "../encryption/reading";
 import { Modal } from "../ui/Modal";
@@ -9,12 +9,13 @@ import { CommandText } from "./CommandText";
 import { EncryptedCommandText } from "./EncryptedCommandText";
 import { Countdown } from "./Countdown";
 import { RiskBadge } from "./RiskBadge";
-import { RuleEditor } from "./RuleEditor";
 import { SessionSteps } from "./SessionSteps";
 import { HIGH_RISK } from "./risk";
 import { swipeProgress, SWIPE_THRESHOLD } from "./swipe";
 import { useDecision } from "./useDecision";
 import { useSwipe } from "./useSwipe";
+import { RuleEditor } from "../whitelist/RuleEditor";
+import type { RuleSeed } from "../whitelist/rules";
 import "./CommandCard.css";
 
 /** What the queue's keyboard shortcuts can ask of the selected card. */
@@ -37,7 +38,7 @@ interface CommandCardProps {
 }
 
 type Confirm = "approve" | "deny" | null;
-type EditorSeed = { type: RuleType; pattern: string; scope: string } | undefined;
+type EditorSeed = RuleSeed | undefined;
 
 /** How long a refused shortcut or swipe explains itself. */
 const REFUSAL_MS = 4000;
@@ -247,7 +248,7 @@ export function CommandCard({ command, skewMs, selected, departed, swipeEnabled,
       </article>
 
       {showEditor && editor && (
-        <RuleEditor command={command} initial={editor.seed} onSave={saveRule} onCancel={() => setEditor(null)} />
+        <RuleEditor save={{ kind: "approve", command, seed: editor.seed, approve: saveRule }} onCancel={() => setEditor(null)} />
       )}
       {confirm && (
         <Modal role="alertdialog" title={confirm === "approve" ? "Approve high-risk command?" : "Deny high-risk command?"} onClose={() => setConfirm(null)}>

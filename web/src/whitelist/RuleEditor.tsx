@@ -1,43 +1,95 @@
 import { useId, useRef, useState, type FormEvent } from "react";
-import { ApiError, type PreviewRequest, type RuleMatchesDeniedDetails, type WhitelistRuleView } from "../api";
+import {
+  asApiError,
+  type CommandView,
+  type RuleMatchesDeniedDetails,
+  type RuleType,
+  type WhitelistRuleSpec,
+  type WhitelistRuleView,
+} from "../api";
 import { formatDateTime } from "../history/format";
 import { Modal } from "../ui/Modal";
+import { inertPlain, truncate } from "../ui/inertText";
 import { RulePreview } from "./RulePreview";
-import { createRule, updateRule } from "./rulesApi";
 import {
   checkDraft,
   draftFor,
+  draftForCommand,
+  escapeRegex,
   formatScope,
   hasProblems,
+  previewRequestOf,
   RULE_TYPE_HINT,
+  RULE_TYPE_LABEL,
   RULE_TYPES,
+  TTL_PRESETS,
   ttlSeconds,
-  type DraftProblems,
   type RuleDraft,
+  type RuleSeed,
   type ScopeKind,
-  type TtlMode,
+  type TtlChoice,
   type TtlUnit,
 } from "./rules";
+import { createRule, updateRule } from "./rulesApi";
 import { previewKey, usePreview } from "./usePreview";
+// .muted, .notice, .error-text and the status badges come from history/history.css, which the app loads globally.
+import "./RuleEditor.css";
+
+/** What saving does: the only difference between the queue's editor and the Whitelist page's. */
+export type RuleSave =
+  | {
+      /** Approve `command` with the rule (a queue card's "Approve and whitelist"). */
+      kind: "approve";
+      command: CommandView;
+      /** A server suggestion to start from; otherwise exactly this command. */
+      seed?: RuleSeed;
+      /** Throws `ApiError` for the editor to show (409 rule_matches_denied, 422 invalid_pattern…). */
+      approve(spec: WhitelistRuleSpec, confirmDeniedMatches: boolean): Promise<void>;
+    }
+  | {
+      /** Create a rule (`rule` null) or update `rule` (the Whitelist page's "New rule" / "Edit"). */
+      kind: "rule";
+      rule: WhitelistRuleView | null;
+      onSaved(rule: WhitelistRuleView): void;
+    };
 
 interface Props {
-  /** The rule to edit, or null for a new one. */
-  rule: WhitelistRuleView | null;
-  onSaved(rule: WhitelistRuleView): void;
+  save: RuleSave;
   onCancel(): void;
 }
 
-function previewRequest(draft: RuleDraft): PreviewRequest | null {
-  if (!draft.pattern.trim()) return null;
-  if (draft.scope.kind !== "global" && !draft.scope.name.trim()) return null;
-  return { pattern: draft.pattern, type: draft.type, scope: formatScope(draft.scope) };
+type RuleFields = WhitelistRuleSpec & { pattern: string };
+
+async function persist(save: RuleSave, fields: RuleFields, confirmDeniedMatches: boolean): Promise<void> {
+  if (save.kind === "approve") {
+    await save.approve({ ...fields, ttl_seconds: fields.ttl_seconds ?? null }, confirmDeniedMatches);
+    return;
+  }
+  const change = { ...fields, confirm_denied_matches: confirmDeniedMatches };
+  save.onSaved(save.rule ? await updateRule(save.rule.id, change) : await createRule(change));
 }
 
-/** Create or edit a rule, seeing first what it would have approved. */
-export function RuleEditor({ rule, onSaved, onCancel }: Props) {
+function titleOf(save: RuleSave): string {
+  if (save.kind === "approve") return "Approve and whitelist";
+  return save.rule ? "Edit whitelist rule" : "New whitelist rule";
+}
+
+function submitLabel(save: RuleSave): string {
+  if (save.kind === "approve") return "Save rule and approve";
+  return save.rule ? "Save changes" : "Create rule";
+}
+
+/**
+ * Write a whitelist rule while seeing what it would have approved in the past.
+ * Save waits for the preview of exactly the current rule, and a rule that would
+ * have approved a denied command needs a tick given for exactly that rule.
+ */
+export function RuleEditor({ save, onCancel }: Props) {
   const uid = useId();
-  const [draft, setDraft] = useState<RuleDraft>(() => draftFor(rule));
-  const [problems, setProblems] = useState<DraftProblems>({});
+  const command = save.kind === "approve" ? save.command : null;
+  const [draft, setDraft] = useState<RuleDraft>(() =>
+    save.kind === "approve" ? draftForCommand(save.command, save.seed) : draftFor(save.rule),
+  );
   const [serverPatternError, setServerPatternError] = useState<{ key: string; message: string } | null>(null);
   // A confirmation or a 409 belongs to the exact pattern/type/scope it was given for.
   const [confirmedKey, setConfirmedKey] = useState<string | null>(null);
@@ -46,58 +98,72 @@ export function RuleEditor({ rule, onSaved, onCancel }: Props) {
   const [saveError, setSaveError] = useState<string | null>(null);
   const patternRef = useRef<HTMLTextAreaElement>(null);
 
-  const request = previewRequest(draft);
+  const problems = checkDraft(draft);
+  const request = previewRequestOf(draft, problems, command?.id);
   const key = previewKey(request);
   const preview = usePreview(request);
-  const current = preview.status !== "idle" && preview.key === key ? preview : null;
 
   const patternError =
-    problems.pattern ??
-    (current?.status === "error" && current.error.code === "invalid_pattern" ? current.error.message : undefined) ??
+    (draft.pattern.trim() ? problems.pattern : undefined) ??
+    (preview.status === "error" && preview.error.code === "invalid_pattern" ? preview.error.message : undefined) ??
     (serverPatternError?.key === key ? serverPatternError.message : undefined);
 
-  const deniedFromPreview = current?.status === "ready" ? current.result.denied_matched : 0;
+  const deniedFromPreview = preview.status === "ready" ? preview.result.denied_matched : 0;
   const deniedFromServer = conflict?.key === key ? conflict.denied : 0;
   const denied = Math.max(deniedFromPreview, deniedFromServer);
   const confirmed = confirmedKey === key;
   const blocked = denied > 0 && !confirmed;
+  // Saving waits for the preview of exactly this rule, so the reviewer cannot
+  // outrun the "would have matched denied commands" warning. (The server checks
+  // again and answers 409 rule_matches_denied either way.)
+  const previewSettled = preview.status === "ready" || preview.status === "error";
+  const canSave = previewSettled && !saving && !blocked && !patternError && !hasProblems(problems);
 
   function change(next: Partial<RuleDraft>) {
     setDraft((d) => ({ ...d, ...next }));
     setSaveError(null);
   }
 
-  async function save(event: FormEvent) {
-    event.preventDefault();
-    const found = checkDraft(draft);
-    setProblems(found);
-    if (hasProblems(found)) {
-      if (found.pattern) patternRef.current?.focus();
-      return;
+  function changeType(type: RuleType) {
+    // Switching an untouched exact pattern to regex: anchor and escape it so it
+    // still means "this command" rather than silently matching more.
+    if (command && type === "regex" && draft.type === "exact" && draft.pattern === command.command) {
+      change({ type, pattern: `^${escapeRegex(command.command)}$` });
+    } else {
+      change({ type });
     }
-    if (blocked) return;
+  }
+
+  function changeScopeKind(kind: ScopeKind) {
+    // "One target" from a card means the card's target until the reviewer says otherwise.
+    const name = kind === "target" && draft.scope.kind !== "target" && command?.target ? command.target : draft.scope.name;
+    change({ scope: { kind, name } });
+  }
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!canSave) return;
     setSaving(true);
     setSaveError(null);
     const ttl = ttlSeconds(draft);
-    const fields = {
+    const fields: RuleFields = {
       pattern: draft.pattern,
       type: draft.type,
       scope: formatScope(draft.scope),
       ...(ttl === undefined ? {} : { ttl_seconds: ttl }),
-      confirm_denied_matches: confirmed && denied > 0,
     };
     try {
-      onSaved(rule ? await updateRule(rule.id, fields) : await createRule(fields));
-    } catch (error) {
-      if (error instanceof ApiError && error.code === "invalid_pattern") {
+      await persist(save, fields, confirmed && denied > 0);
+    } catch (err) {
+      const error = asApiError(err);
+      if (error.code === "invalid_pattern") {
         setServerPatternError({ key, message: error.message });
         patternRef.current?.focus();
-      } else if (error instanceof ApiError && error.code === "rule_matches_denied") {
-        const n = error.detailsAs<RuleMatchesDeniedDetails>().denied_matched ?? 1;
-        setConflict({ key, denied: n });
+      } else if (error.code === "rule_matches_denied") {
+        setConflict({ key, denied: error.detailsAs<RuleMatchesDeniedDetails>().denied_matched ?? 1 });
         setConfirmedKey(null);
       } else {
-        setSaveError(error instanceof Error ? error.message : String(error));
+        setSaveError(error.message);
       }
     } finally {
       setSaving(false);
@@ -105,22 +171,28 @@ export function RuleEditor({ rule, onSaved, onCancel }: Props) {
   }
 
   const id = (name: string) => `${uid}-${name}`;
-  const ttlModes: { value: TtlMode; label: string }[] = [
-    ...(rule
+  const ttlChoices: { value: TtlChoice; label: string }[] = [
+    ...(save.kind === "rule" && save.rule
       ? [
           {
             value: "keep" as const,
-            label: rule.expires_at ? `Keep current (${formatDateTime(rule.expires_at)})` : "Keep current (never)",
+            label: save.rule.expires_at ? `Keep current (${formatDateTime(save.rule.expires_at)})` : "Keep current (never)",
           },
         ]
       : []),
-    { value: "never", label: "Never expires" },
-    { value: "after", label: "Expires after…" },
+    ...TTL_PRESETS,
   ];
 
   return (
-    <Modal title={rule ? "Edit whitelist rule" : "New whitelist rule"} onClose={onCancel} initialFocus={patternRef} className="editor-modal">
-      <form className="editor" onSubmit={(e) => void save(e)} noValidate>
+    <Modal title={titleOf(save)} onClose={onCancel} initialFocus={patternRef} className="editor-modal">
+      <form className="editor" onSubmit={(e) => void submit(e)} noValidate>
+        {command && (
+          <p className="editor__lead">
+            Approves <code className="editor__cmd">{truncate(inertPlain(command.command), 200)}</code> and adds a rule so
+            matching commands are approved automatically.
+          </p>
+        )}
+
         <div className="editor__field">
           <label className="field-label" htmlFor={id("pattern")}>
             Pattern
@@ -129,13 +201,13 @@ export function RuleEditor({ rule, onSaved, onCancel }: Props) {
             id={id("pattern")}
             ref={patternRef}
             className="textarea"
-            rows={3}
+            rows={Math.min(6, Math.max(3, draft.pattern.split("\n").length))}
             spellCheck={false}
             autoCapitalize="off"
             autoComplete="off"
             value={draft.pattern}
             aria-invalid={patternError ? true : undefined}
-            aria-describedby={`${id("pattern-hint")}${patternError ? ` ${id("pattern-error")}` : ""}`}
+            aria-describedby={patternError ? id("pattern-error") : id("pattern-hint")}
             onChange={(e) => change({ pattern: e.target.value })}
           />
           <p id={id("pattern-hint")} className="editor__hint muted">
@@ -153,14 +225,8 @@ export function RuleEditor({ rule, onSaved, onCancel }: Props) {
           <div className="editor__choices">
             {RULE_TYPES.map((t) => (
               <label key={t} className="editor__choice">
-                <input
-                  type="radio"
-                  name={id("type")}
-                  value={t}
-                  checked={draft.type === t}
-                  onChange={() => change({ type: t })}
-                />{" "}
-                {t}
+                <input type="radio" name={id("type")} value={t} checked={draft.type === t} onChange={() => changeType(t)} />{" "}
+                {RULE_TYPE_LABEL[t]}
               </label>
             ))}
           </div>
@@ -175,7 +241,7 @@ export function RuleEditor({ rule, onSaved, onCancel }: Props) {
               id={id("scope")}
               className="select"
               value={draft.scope.kind}
-              onChange={(e) => change({ scope: { ...draft.scope, kind: e.target.value as ScopeKind } })}
+              onChange={(e) => changeScopeKind(e.target.value as ScopeKind)}
             >
               <option value="global">Every target (global)</option>
               <option value="group">A target group</option>
@@ -209,23 +275,18 @@ export function RuleEditor({ rule, onSaved, onCancel }: Props) {
 
         <div className="editor__row">
           <div className="editor__field">
-            <label className="field-label" htmlFor={id("ttl-mode")}>
-              Expiry
+            <label className="field-label" htmlFor={id("ttl")}>
+              Expires
             </label>
-            <select
-              id={id("ttl-mode")}
-              className="select"
-              value={draft.ttlMode}
-              onChange={(e) => change({ ttlMode: e.target.value as TtlMode })}
-            >
-              {ttlModes.map((m) => (
+            <select id={id("ttl")} className="select" value={draft.ttl} onChange={(e) => change({ ttl: e.target.value as TtlChoice })}>
+              {ttlChoices.map((m) => (
                 <option key={m.value} value={m.value}>
                   {m.label}
                 </option>
               ))}
             </select>
           </div>
-          {draft.ttlMode === "after" && (
+          {draft.ttl === "after" && (
             <>
               <div className="editor__field editor__field--narrow">
                 <label className="field-label" htmlFor={id("ttl-amount")}>
@@ -268,9 +329,9 @@ export function RuleEditor({ rule, onSaved, onCancel }: Props) {
           </p>
         )}
 
-        <section className="editor__preview" aria-labelledby={id("preview")} aria-live="polite">
-          <h3 id={id("preview")}>Past commands this rule matches</h3>
-          <RulePreview state={current ?? { status: "idle" }} />
+        <section className="editor__preview" aria-label="Rule preview" aria-busy={preview.status === "loading"}>
+          <h3>Past commands this rule matches</h3>
+          <RulePreview state={preview} />
           {deniedFromServer > deniedFromPreview && (
             <p className="notice" role="alert">
               The server found {deniedFromServer} denied {deniedFromServer === 1 ? "command" : "commands"} this rule would
@@ -282,10 +343,11 @@ export function RuleEditor({ rule, onSaved, onCancel }: Props) {
         {denied > 0 && (
           <label className="editor__confirm">
             <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmedKey(e.target.checked ? key : null)} />{" "}
-            I have checked the {denied} denied {denied === 1 ? "command" : "commands"} and still want this rule.
+            {`I understand this rule would have approved ${denied} denied command(s)`}
           </label>
         )}
 
+        {!draft.pattern.trim() && <p className="editor__hint muted">{problems.pattern}</p>}
         {saveError && (
           <p role="alert" className="notice notice--error">
             Could not save: {saveError}
@@ -296,8 +358,8 @@ export function RuleEditor({ rule, onSaved, onCancel }: Props) {
           <button type="button" className="btn" onClick={onCancel}>
             Cancel
           </button>
-          <button type="submit" className="btn btn--primary" disabled={saving || blocked}>
-            {saving ? "Saving…" : rule ? "Save changes" : "Create rule"}
+          <button type="submit" className={save.kind === "approve" ? "btn btn--approve" : "btn btn--primary"} disabled={!canSave}>
+            {saving ? "Saving…" : submitLabel(save)}
           </button>
         </div>
       </form>

@@ -1,7 +1,7 @@
 import { Link } from "react-router";
-import { InertText } from "../ui/InertText";
 import { StatusBadge } from "../history/StatusBadge";
 import { formatDateTime, formatShortDateTime } from "../history/format";
+import { InertText } from "../ui/InertText";
 import type { PreviewResult } from "./rulesApi";
 import type { PreviewState } from "./usePreview";
 
@@ -21,28 +21,21 @@ function Summary({ result }: { result: PreviewResult }) {
   );
 }
 
-/** The editor's answer to "what would this rule have approved?" */
-export function RulePreview({ state }: { state: PreviewState }) {
-  if (state.status === "idle") return <p className="muted">Enter a pattern to see which past commands it matches.</p>;
-  if (state.status === "loading") return <p className="muted">Checking past commands…</p>;
-  if (state.status === "error") {
-    // invalid_pattern is shown at the pattern field itself.
-    if (state.error.code === "invalid_pattern") return null;
-    return <p className="error-text">Could not preview this rule: {state.error.message}</p>;
-  }
-  const { result } = state;
+function Matches({ result }: { result: PreviewResult }) {
   // Denied ones first: they are the reason to look.
   const shown = [...result.matches].sort((a, b) => Number(b.status === "denied") - Number(a.status === "denied")).slice(0, LISTED);
   return (
-    <div className="preview">
-      <Summary result={result} />
-      {result.denied_matched > 0 && (
-        <p className="notice">
-          <span aria-hidden="true">⚠ </span>
-          <strong>{plural(result.denied_matched, "of them was", "of them were")} denied</strong> by a reviewer. This
-          rule would approve {result.denied_matched === 1 ? "that command" : "those commands"} without asking anyone.
-        </p>
-      )}
+    <>
+      <div aria-live="polite">
+        <Summary result={result} />
+        {result.denied_matched > 0 && (
+          <p className="notice">
+            <span aria-hidden="true">⚠ </span>
+            <strong>{plural(result.denied_matched, "of them was", "of them were")} denied</strong> by a reviewer. This
+            rule would approve {result.denied_matched === 1 ? "that command" : "those commands"} without asking anyone.
+          </p>
+        )}
+      </div>
       {shown.length > 0 && (
         <ul className="preview__list" aria-label="Matching past commands">
           {shown.map((m) => (
@@ -63,9 +56,31 @@ export function RulePreview({ state }: { state: PreviewState }) {
           ))}
         </ul>
       )}
-      {result.matched > shown.length && (
-        <p className="muted">…and {result.matched - shown.length} more.</p>
-      )}
+      {result.matched > shown.length && <p className="muted">…and {result.matched - shown.length} more.</p>}
+    </>
+  );
+}
+
+/** The editor's answer to "what would this rule have approved?" */
+export function RulePreview({ state }: { state: PreviewState }) {
+  if (state.status === "idle") return <p className="muted">Complete the rule to see which past commands it matches.</p>;
+  if (state.status === "loading") {
+    // The last answer stays up (dimmed) while the next is checked, so the dialog does not jump as one types.
+    if (!state.previous) return <p className="muted">Checking past commands…</p>;
+    return (
+      <div className="preview preview--stale">
+        <Matches result={state.previous} />
+      </div>
+    );
+  }
+  if (state.status === "error") {
+    // invalid_pattern is shown at the pattern field itself.
+    if (state.error.code === "invalid_pattern") return null;
+    return <p className="error-text">Could not preview this rule: {state.error.message}</p>;
+  }
+  return (
+    <div className="preview">
+      <Matches result={state.result} />
     </div>
   );
 }

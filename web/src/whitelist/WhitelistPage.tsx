@@ -194,14 +194,17 @@ export function WhitelistPage() {
 
       {editing && (
         <RuleEditor
-          rule={editing === "new" ? null : editing}
-          onCancel={() => setEditing(null)}
-          onSaved={(saved) => {
-            setFlash(editing === "new" ? "Rule created." : "Rule saved.");
-            setEditing(null);
-            if (editing === "new") reload();
-            else replaceRule(saved);
+          save={{
+            kind: "rule",
+            rule: editing === "new" ? null : editing,
+            onSaved: (saved) => {
+              setFlash(editing === "new" ? "Rule created." : "Rule saved.");
+              setEditing(null);
+              if (editing === "new") reload();
+              else replaceRule(saved);
+            },
           }}
+          onCancel={() => setEditing(null)}
         />
       )}
 

@@ -1,51 +1,48 @@
 import { useEffect, useState } from "react";
-import { ApiError, type PreviewRequest } from "../api";
+import { asApiError, type ApiError, type PreviewRequest } from "../api";
+import { useDebounced } from "../ui/useDebounced";
 import { previewRule, type PreviewResult } from "./rulesApi";
 
-export const PREVIEW_DEBOUNCE_MS = 400;
+export const PREVIEW_DEBOUNCE_MS = 300;
 
 export type PreviewState =
   | { status: "idle" }
-  | { status: "loading"; key: string }
+  /** `previous` is the last answer, for another draft: shown while this one is checked, never counted. */
+  | { status: "loading"; key: string; previous: PreviewResult | null }
   | { status: "ready"; key: string; result: PreviewResult }
   | { status: "error"; key: string; error: ApiError };
 
+type Answer = Extract<PreviewState, { status: "ready" | "error" }>;
+
 export function previewKey(request: PreviewRequest | null): string {
-  return request ? JSON.stringify([request.pattern, request.type, request.scope]) : "";
+  return request ? JSON.stringify([request.pattern, request.type, request.scope, request.exclude_command_id ?? null]) : "";
 }
 
 /**
  * What the draft rule would have matched in past commands, asked again once
- * the draft has stopped changing. `key` ties a result to the draft it was
- * computed for, so a confirmation given for one pattern never carries over to
- * another.
+ * the draft has stopped changing. The state always belongs to the current
+ * request (`key`): until its own answer is back it is "loading", so neither a
+ * result nor a confirmation for one pattern ever carries over to another.
  */
 export function usePreview(request: PreviewRequest | null): PreviewState {
   const key = previewKey(request);
-  const [state, setState] = useState<PreviewState>({ status: "idle" });
+  const settledKey = useDebounced(key, PREVIEW_DEBOUNCE_MS);
+  const [answer, setAnswer] = useState<Answer | null>(null);
 
   useEffect(() => {
-    if (!key) {
-      setState({ status: "idle" });
-      return;
-    }
-    const [pattern, type, scope] = JSON.parse(key) as [string, PreviewRequest["type"], string];
+    if (!settledKey) return;
+    const [pattern, type, scope, exclude] = JSON.parse(settledKey) as [string, PreviewRequest["type"], string, string | null];
+    const body: PreviewRequest = exclude ? { pattern, type, scope, exclude_command_id: exclude } : { pattern, type, scope };
     const controller = new AbortController();
-    setState({ status: "loading", key });
-    const timer = setTimeout(() => {
-      previewRule({ pattern, type, scope }, controller.signal)
-        .then((result) => setState({ status: "ready", key, result }))
-        .catch((error: unknown) => {
-          if (controller.signal.aborted) return;
-          const err = error instanceof ApiError ? error : new ApiError(0, "client_error", String(error));
-          setState({ status: "error", key, error: err });
-        });
-    }, PREVIEW_DEBOUNCE_MS);
-    return () => {
-      clearTimeout(timer);
-      controller.abort();
-    };
-  }, [key]);
+    previewRule(body, controller.signal)
+      .then((result) => setAnswer({ status: "ready", key: settledKey, result }))
+      .catch((error: unknown) => {
+        if (!controller.signal.aborted) setAnswer({ status: "error", key: settledKey, error: asApiError(error) });
+      });
+    return () => controller.abort();
+  }, [settledKey]);
 
-  return state;
+  if (!key) return { status: "idle" };
+  if (answer?.key === key) return answer;
+  return { status: "loading", key, previous: answer?.status === "ready" ? answer.result : null };
 }
