@@ -430,6 +430,9 @@ async def test_arriving_cards_never_shift_what_the_reviewer_is_looking_at(
     await page.wait_for_timeout(300)  # let the observer deliver the last entries
     assert await page.evaluate("() => window.__shift") == 0
     assert await card(page, first).bounding_box() == before
+    cards = page.locator("article[data-command-id]")
     for number in range(len(waiting)):
+        # The next key is for the next card: wait until the last decision has left.
+        await expect(cards).to_have_count(len(waiting) - number)
         await page.keyboard.press("d")
         await asyncio.wait_for(waiting[number], 10)

@@ -1,4 +1,5 @@
-import { riskLevel, statusLabel } from "./format";
+import { riskBand } from "../ui/risk";
+import { statusLabel } from "./format";
 
 /** A status as words plus a shape; colour only reinforces it. */
 const SYMBOL: Record<string, string> = {
@@ -18,10 +19,10 @@ export function StatusBadge({ status }: { status: string }) {
 }
 
 export function RiskScore({ score }: { score: number }) {
-  const level = riskLevel(score);
+  const level = riskBand(score);
   return (
-    <span className={`risk risk--${level}`} title={`Risk score ${score} of 100 (${level})`}>
-      {score} <span className="risk__level">{level}</span>
+    <span className={`risk-score risk-score--${level}`} title={`Risk score ${score} of 100 (${level})`}>
+      {score} <span className="risk-score__level">{level}</span>
     </span>
   );
 }

@@ -13,16 +13,6 @@ export function statusLabel(status: string): string {
   return (STATUS_LABEL as Record<string, string>)[status] ?? status;
 }
 
-/** The server treats 70 and above as high risk (policy/risk.py HIGH_RISK). */
-export const HIGH_RISK = 70;
-const MEDIUM_RISK = 30;
-
-export function riskLevel(score: number): "low" | "medium" | "high" {
-  if (score >= HIGH_RISK) return "high";
-  if (score >= MEDIUM_RISK) return "medium";
-  return "low";
-}
-
 /** Who decided: a reviewer's name, or the words the history table uses for the machine. */
 export function decidedBy(command: Pick<CommandView, "status" | "whitelisted" | "reviewer">): string | null {
   if (command.whitelisted) return "whitelist";

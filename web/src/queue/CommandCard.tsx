@@ -10,7 +10,7 @@ import { EncryptedCommandText } from "./EncryptedCommandText";
 import { Countdown } from "./Countdown";
 import { RiskBadge } from "./RiskBadge";
 import { SessionSteps } from "./SessionSteps";
-import { HIGH_RISK } from "./risk";
+import { HIGH_RISK, riskBand } from "../ui/risk";
 import { swipeProgress, SWIPE_THRESHOLD } from "./swipe";
 import { useDecision } from "./useDecision";
 import { useSwipe } from "./useSwipe";
@@ -114,7 +114,7 @@ export function CommandCard({ command, skewMs, selected, departed, swipeEnabled,
         tabIndex={selected ? 0 : -1}
         className={[
           "card",
-          `card--risk-${command.risk_score >= HIGH_RISK ? "high" : command.risk_score >= 40 ? "medium" : "low"}`,
+          `card--risk-${riskBand(command.risk_score)}`,
           selected && "card--selected",
           departed && "card--departed",
           direction && `card--swipe-${direction}`,

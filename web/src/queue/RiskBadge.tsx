@@ -1,4 +1,4 @@
-import { riskBand } from "./risk";
+import { riskBand } from "../ui/risk";
 
 const BAND_TEXT = { low: "Low risk", medium: "Medium risk", high: "High risk" } as const;
 

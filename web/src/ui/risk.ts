@@ -1,3 +1,4 @@
+/** Risk bands, as the server scores them (policy/risk.py: HIGH_RISK = 70). One source for every screen. */
 export type RiskBand = "low" | "medium" | "high";
 
 export const HIGH_RISK = 70;
