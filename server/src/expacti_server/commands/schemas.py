@@ -67,7 +67,9 @@ class AgentRef(BaseModel):
 class AgentSessionView(BaseModel):
     """What the agent said it is working on (validated on submit; extra keys kept)."""
 
-    model_config = ConfigDict(extra="allow")
+    # Always serialized, so the response schema lists every field as required
+    # (the defaults only apply when validating what the agent sent).
+    model_config = ConfigDict(extra="allow", json_schema_serialization_defaults_required=True)
 
     id: str
     goal: str | None = None
@@ -88,6 +90,10 @@ class RuleSuggestionView(BaseModel):
 
 class CommandView(BaseModel):
     """A command, its risk assessment and, once made, its decision."""
+
+    # Every field is always sent, `encrypted` as null when the command is plain:
+    # the schema says so, so that generated clients get a required field.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
     id: str
     request_id: str

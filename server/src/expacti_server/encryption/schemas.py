@@ -34,6 +34,9 @@ class KeyOwner(BaseModel):
 class KeyView(BaseModel):
     """A registered public key."""
 
+    # `alg` is always sent; its default only saves the service from spelling it out.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     id: str
     reviewer: KeyOwner
     public_key: str = Field(description="Base64 of the DER SubjectPublicKeyInfo.")
