@@ -1,5 +1,5 @@
 import createClient, { type Middleware } from "openapi-fetch";
-import type { Paths } from "./contract";
+import type { paths } from "./schema";
 import { networkError, toApiError } from "./errors";
 
 /** Fired on `window` when any call answers 401: the session is gone. */
@@ -29,7 +29,7 @@ function baseUrl(): string {
  * header is sent on every request because the server requires it on every
  * cookie-authenticated non-GET call and it costs nothing on the others.
  */
-export const api = createClient<Paths>({
+export const api = createClient<paths>({
   baseUrl: baseUrl(),
   credentials: "same-origin",
   headers: { "X-Expacti-CSRF": "1" },

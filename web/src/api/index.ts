@@ -1,3 +1,3 @@
 export { api, call, UNAUTHORIZED_EVENT } from "./client";
 export { ApiError, asApiError, toApiError } from "./errors";
-export type * from "./contract";
+export type * from "./types";

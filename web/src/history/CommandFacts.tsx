@@ -85,7 +85,7 @@ function Session({ session }: { session: NonNullable<CommandView["session"]> }) 
           </dd>
         </>
       )}
-      {current !== undefined && (current < 0 || current >= steps.length) && (
+      {current !== null && (current < 0 || current >= steps.length) && (
         <>
           <dt>Current step</dt>
           <dd>{current}</dd>

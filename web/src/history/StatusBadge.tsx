@@ -1,8 +1,9 @@
+import type { CommandStatus } from "../api";
 import { riskBand } from "../ui/risk";
 import { statusLabel } from "./format";
 
 /** A status as words plus a shape; colour only reinforces it. */
-const SYMBOL: Record<string, string> = {
+const SYMBOL: Record<CommandStatus, string> = {
   pending: "◷",
   approved: "✓",
   denied: "✕",
@@ -10,10 +11,10 @@ const SYMBOL: Record<string, string> = {
   cancelled: "–",
 };
 
-export function StatusBadge({ status }: { status: string }) {
+export function StatusBadge({ status }: { status: CommandStatus }) {
   return (
     <span className={`badge badge--${status}`}>
-      <span aria-hidden="true">{SYMBOL[status] ?? "•"}</span> {statusLabel(status)}
+      <span aria-hidden="true">{SYMBOL[status]}</span> {statusLabel(status)}
     </span>
   );
 }

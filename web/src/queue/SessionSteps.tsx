@@ -2,8 +2,8 @@ import type { CommandSession } from "../api";
 
 type StepState = "done" | "current" | "todo";
 
-export function stepState(index: number, current: number | undefined): StepState {
-  if (current === undefined) return "todo";
+export function stepState(index: number, current: number | null): StepState {
+  if (current === null) return "todo";
   if (index < current) return "done";
   return index === current ? "current" : "todo";
 }

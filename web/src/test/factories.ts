@@ -28,6 +28,7 @@ export function makeCommand(overrides: Partial<CommandView> = {}): CommandView {
     latency_ms: null,
     decision: null,
     suggestions: [],
+    encrypted: null,
     ...overrides,
   };
 }

@@ -2,37 +2,36 @@ import {
   api,
   call,
   type PreviewRequest,
-  type RuleType,
+  type PreviewResponse,
   type WhitelistRuleCreate,
+  type WhitelistRuleList,
+  type WhitelistRuleUpdate,
   type WhitelistRuleView,
 } from "../api";
 
-/** A change to a rule; `ttl_seconds: null` removes its expiry, leaving it out keeps it. */
-export interface RuleChange {
-  pattern?: string;
-  type?: RuleType;
-  scope?: string;
-  ttl_seconds?: number | null;
-  /** Always sent: the server refuses a rule that would have approved a denied command unless this is true. */
-  confirm_denied_matches: boolean;
-}
+/**
+ * A change to a rule; `ttl_seconds: null` removes its expiry, leaving it out keeps it.
+ * `confirm_denied_matches` is always sent: the server refuses a rule that would have
+ * approved a denied command unless it is true.
+ */
+export type RuleChange = WhitelistRuleUpdate & Required<Pick<WhitelistRuleUpdate, "confirm_denied_matches">>;
 
 export const RULE_LIST_LIMIT = 500;
 
-export function listRules(q: string, signal?: AbortSignal): Promise<{ items: WhitelistRuleView[] }> {
+export function listRules(q: string, signal?: AbortSignal): Promise<WhitelistRuleList> {
   const query = q.trim() ? { q: q.trim(), limit: RULE_LIST_LIMIT } : { limit: RULE_LIST_LIMIT };
   return call(api.GET("/api/v1/whitelist", { params: { query }, signal }));
 }
 
 export function getRule(id: string, signal?: AbortSignal): Promise<WhitelistRuleView> {
-  return call(api.GET("/api/v1/whitelist/{rule_id}", { params: { path: { rule_id: id } }, signal })) as Promise<WhitelistRuleView>;
+  return call(api.GET("/api/v1/whitelist/{rule_id}", { params: { path: { rule_id: id } }, signal }));
 }
 
-export function previewRule(body: PreviewRequest, signal?: AbortSignal) {
+export type PreviewResult = PreviewResponse;
+
+export function previewRule(body: PreviewRequest, signal?: AbortSignal): Promise<PreviewResult> {
   return call(api.POST("/api/v1/whitelist/preview", { body, signal }));
 }
-
-export type PreviewResult = Awaited<ReturnType<typeof previewRule>>;
 
 export function createRule(body: WhitelistRuleCreate): Promise<WhitelistRuleView> {
   return call(api.POST("/api/v1/whitelist", { body }));
