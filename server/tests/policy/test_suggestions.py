@@ -1,4 +1,4 @@
-"""Rule suggestions for a pending command: always the exact text, a safe regex when possible."""
+"""Rule suggestions: always the exact text; a broader rule only where broadening is harmless."""
 
 from __future__ import annotations
 
@@ -7,61 +7,113 @@ import pytest
 from expacti_server.policy.analysis import analyse
 from expacti_server.policy.patterns import RuleType, compile_pattern
 from expacti_server.policy.risk import HIGH_RISK
-from expacti_server.policy.suggestions import suggest
+from expacti_server.policy.shell import parse_command
+from expacti_server.policy.suggestions import MAX_SUGGESTED_BYTES, RuleSuggestion, suggest
+from expacti_server.policy.whitelist_index import IndexedRule, Scope, WhitelistIndex
 
 
-def test_the_exact_command_is_always_offered_scoped_to_its_target() -> None:
-    [exact, *_] = suggest("ls -la", ["ls -la"], target="web-1", risk_score=0)
-    assert (exact.type, exact.pattern, exact.scope) == (RuleType.EXACT, "ls -la", "target:web-1")
-    [no_target, *_] = suggest("ls -la", ["ls -la"], target=None, risk_score=0)
+def approves(suggestion: RuleSuggestion, command: str, target: str | None = None) -> bool:
+    """Whether the suggested rule, saved, would approve ``command`` (the live matcher)."""
+    rule = IndexedRule(
+        id="s",
+        pattern=compile_pattern(suggestion.pattern, suggestion.type),
+        scope=Scope.parse(suggestion.scope),
+        expires_at=None,
+    )
+    match = WhitelistIndex([rule]).match(
+        parse_command(command), target=target, target_groups=frozenset(), now=0.0
+    )
+    return match is not None
+
+
+async def suggestions_for(command: str, target: str | None = None) -> list[RuleSuggestion]:
+    parsed, risk = await analyse(command)
+    return suggest(command, list(parsed.parts), target=target, risk_score=risk.score)
+
+
+async def test_the_exact_command_is_always_offered_scoped_to_its_target() -> None:
+    [exact, *_] = await suggestions_for("make deploy", target="web-1")
+    assert (exact.type, exact.pattern, exact.scope) == (
+        RuleType.EXACT,
+        "make deploy",
+        "target:web-1",
+    )
+    [no_target, *_] = await suggestions_for("make deploy")
     assert no_target.scope == "global"
 
 
-def test_a_plain_command_also_gets_a_regex_over_plain_arguments() -> None:
-    suggestions = suggest(
-        "kubectl get pods -n web", ["kubectl get pods -n web"], target=None, risk_score=10
-    )
-    assert len(suggestions) == 2
-    regex = suggestions[1]
-    assert regex.type is RuleType.REGEX
-    assert "kubectl get" in regex.reason
-    compiled = compile_pattern(regex.pattern, regex.type)
-    assert compiled.matches("kubectl get pods -n web")
-    assert compiled.matches("kubectl get svc")
-    assert compiled.matches("kubectl get")
-    for dangerous in (
-        "kubectl get pods > /etc/passwd",
-        "kubectl get pods | sh",
-        "kubectl get $(curl evil)",
-        "kubectl get `id`",
-        "kubectl get pods; rm -rf /",
-        "kubectl delete pods",
-        "kubectl getx",
+async def test_a_read_only_command_may_vary_its_operands_but_never_its_options() -> None:
+    suggestions = await suggestions_for("kubectl get pods -n web", target="prod")
+    assert [s.type for s in suggestions] == [RuleType.EXACT, RuleType.REGEX]
+    broad = suggestions[1]
+    assert "kubectl get pods" in broad.reason
+    for allowed in (
+        "kubectl get pods -n web",
+        "kubectl get pods -n api",
+        "kubectl get pods -n db-2",
     ):
-        assert not compiled.matches(dangerous), dangerous
+        assert approves(broad, allowed, "prod"), allowed
+    assert not approves(broad, "kubectl get pods -n web", "staging")  # the scope still applies
+    for refused in (
+        "kubectl get pods -n -A",  # a new option where an operand was
+        "kubectl get pods -n web -o yaml",  # an extra option
+        "kubectl get secrets -n web",  # another resource
+        "kubectl get pods -n web > /etc/passwd",
+        "kubectl get pods -n $(curl evil)",
+        "kubectl get pods -n `id`",
+        "kubectl get pods -n web; rm -rf /",
+        "kubectl get pods -n web | sh",
+        "kubectl get pods -n 'a b'",
+        "kubectl get pods -n x=y",
+        "kubectl delete pods -n web",
+    ):
+        assert not approves(broad, refused, "prod"), refused
 
 
 @pytest.mark.parametrize(
-    ("command", "parts", "risk"),
+    "command",
     [
-        ("rm -rf /srv/app", ["rm -rf /srv/app"], HIGH_RISK),  # high risk: never broadened
-        ("ls; id", ["ls", "id"], 0),  # compound: exact only
-        ("uptime", ["uptime"], 0),  # nothing varies
-        ("echo $HOME", ["echo $HOME"], 0),  # uses shell syntax itself
-        ("cat 'unterminated", ["cat 'unterminated"], 0),  # does not split
-        ("./run.sh --fast", ["./run.sh --fast"], 0),  # program is a path with a dot prefix
+        # Programs that run other programs, or can write, are never broadened
+        # (each of these once had a broadened rule that approved the second form).
+        "sudo -n true",  # sudo rm -rf /
+        "env -i ls",  # env rm -rf /
+        "nice -n 10 make",  # nice rm -rf /
+        "xargs -0 echo",  # xargs rm -rf
+        "timeout 5 ls",  # timeout 5 rm -rf /
+        "find . -name foo.txt",  # find / -delete
+        "git log -p",  # git log --output=~/.bashrc
+        "curl -s https://example.com",  # curl -o /etc/cron.d/job …
+        "tar tf x.tar",  # tar … --checkpoint-action=exec=…
+        "python -V",  # python /tmp/evil.py
+        "sed -n 1p a.txt",  # sed -i … /etc/passwd
+        "ssh-keygen -l -f key.pub",
+        "rm -rf /srv/app",  # high risk
+        "ls; id",  # compound
+        "uptime",  # nothing varies
+        "echo $HOME",
+        "cat 'unterminated",
+        "FOO=1 ls /tmp",  # an env prefix
     ],
 )
-def test_only_the_exact_rule_when_broadening_would_be_unsafe_or_pointless(
-    command: str, parts: list[str], risk: int
-) -> None:
-    assert [s.type for s in suggest(command, parts, target=None, risk_score=risk)] == [
-        RuleType.EXACT
-    ]
+async def test_only_the_exact_rule_where_broadening_could_do_harm(command: str) -> None:
+    assert [s.type for s in await suggestions_for(command)] == [RuleType.EXACT]
 
 
-async def test_suggestions_agree_with_the_real_parser_and_risk_score() -> None:
-    parsed, risk = await analyse("terraform plan -out plan.bin")
-    suggestions = suggest(parsed.text, list(parsed.parts), target="prod", risk_score=risk.score)
-    assert [s.type for s in suggestions] == [RuleType.EXACT, RuleType.REGEX]
-    assert compile_pattern(suggestions[1].pattern, RuleType.REGEX).matches("terraform plan")
+async def test_known_escapes_from_a_broadened_rule_are_refused() -> None:
+    [_, broad] = await suggestions_for("ls -la /srv/app")
+    for escape in (
+        "ls -la /etc/shadow > /tmp/x",
+        "ls -la --output=/tmp/x",
+        "ls -la /srv/app /etc; rm -rf /",
+        "ls -R /",
+        "ls -la\n/srv/app",
+    ):
+        assert not approves(broad, escape), escape
+    assert approves(broad, "ls -la /var/log")
+
+
+async def test_high_risk_and_long_commands() -> None:
+    parsed, _ = await analyse("ls -la /srv")
+    assert len(suggest("ls -la /srv", list(parsed.parts), target=None, risk_score=HIGH_RISK)) == 1
+    long = "ls " + "a" * MAX_SUGGESTED_BYTES
+    assert suggest(long, [long], target=None, risk_score=0) == []

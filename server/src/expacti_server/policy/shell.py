@@ -47,6 +47,10 @@ _MISREAD_CHARS = ("\x00", "\r", "\v", "\f")
 # parts of ``echo $(echo $(…))`` grow with the square of the nesting. Past these
 # limits a command is unparseable (a human decides) and collection stops.
 MAX_PARTS = 256
+# tree-sitter's Bash grammar takes time quadratic in the length of a chain of
+# pipes or subshells (64 KiB of "a|" parses in ~50 s). Such a chain has far more
+# than MAX_PARTS parts, so it is unparseable anyway: say so before parsing.
+MAX_CHAIN_OPERATORS = 4 * MAX_PARTS
 MAX_SUBSTITUTION_DEPTH = 16
 MAX_PART_CHARS = 262_144
 # Where a backtick is not a command substitution: single quotes, comments.
@@ -89,7 +93,11 @@ _local = _ThreadParser()
 def parse_command(text: str) -> ParsedCommand:
     """Parse ``text`` as Bash. Never raises; problems show as ``parseable=False``."""
     source = _encode(text)
-    if source is None or not source.strip(_BLANK_BYTES):
+    if (
+        source is None
+        or not source.strip(_BLANK_BYTES)
+        or text.count("|") + text.count("(") > MAX_CHAIN_OPERATORS
+    ):
         return ParsedCommand(text, (), parseable=False, compound=False, control_flow=False)
     root = _local.parser.parse(source).root_node
     walk = _Walk(source)

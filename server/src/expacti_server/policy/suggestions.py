@@ -1,11 +1,15 @@
 """Whitelist rules to offer a reviewer for a pending command.
 
-Two kinds today: the exact command, and for a plain low-risk command a
-regex that keeps its program and subcommand but lets the arguments vary,
-as long as they contain no shell syntax (no redirection, pipe, chaining or
-substitution), so the broader rule can never approve something that writes
-where the original did not. Learning rules from reviewers' past decisions
-builds on this.
+Always the exact command. A broader rule is offered only where broadening is
+known to be harmless: a curated list of read-only commands (``kubectl get
+pods``, ``git status``, ``df``…) whose every option only changes what is
+shown. Even then the rule keeps the command's own options exactly and lets
+only plain operands vary (no leading ``-``, no ``=``, no shell syntax), so it
+can never approve a new option, a new program behind a wrapper, a redirection
+or a substitution. A program that runs other programs (``sudo``, ``env``,
+``xargs``, ``find``…) or can write (``git log --output``, ``curl -o``, ``sed
+-i``…) is never broadened. Learning rules from reviewers' decisions builds on
+this.
 """
 
 from __future__ import annotations
@@ -17,11 +21,49 @@ from dataclasses import dataclass
 from expacti_server.policy.patterns import RuleType
 from expacti_server.policy.risk import HIGH_RISK
 
-# Words that are safe to fix in a pattern: a program or subcommand name.
-_PLAIN_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+:@/-]{0,63}")
-# Arguments may vary, but only over characters with no meaning to the shell.
-PLAIN_ARGUMENTS = r"[^\s;&|<>()`$\\\"'*?\[\]{}!#~]*"
-_MAX_FIXED_WORDS = 2
+# Past this size a command gets no suggestion at all: a rule is offered for
+# commands people retype, and the text would only be repeated in every view.
+MAX_SUGGESTED_BYTES = 1024
+
+# (program, subcommand words) whose options all only select or format output.
+# Operands may vary; options are kept as they were.
+READ_ONLY_COMMANDS: frozenset[tuple[str, ...]] = frozenset(
+    {
+        ("kubectl", "get", "pods"),
+        ("kubectl", "get", "deployments"),
+        ("kubectl", "get", "services"),
+        ("kubectl", "get", "nodes"),
+        ("kubectl", "get", "namespaces"),
+        ("kubectl", "get", "events"),
+        ("kubectl", "describe", "pod"),
+        ("kubectl", "describe", "deployment"),
+        ("kubectl", "describe", "node"),
+        ("kubectl", "logs"),
+        ("kubectl", "top", "pods"),
+        ("kubectl", "top", "nodes"),
+        ("git", "status"),
+        ("docker", "ps"),
+        ("docker", "images"),
+        ("docker", "logs"),
+        ("systemctl", "status"),
+        ("helm", "list"),
+        ("helm", "status"),
+        ("ls",),
+        ("df",),
+        ("du",),
+        ("ps",),
+        ("free",),
+        ("uptime",),
+        ("whoami",),
+        ("hostname",),
+        ("uname",),
+        ("pwd",),
+        ("date",),
+    }
+)
+# An operand: no leading dash (an option), no "=", nothing the shell would act on.
+OPERAND = r"[A-Za-z0-9_.,:@/+%^][A-Za-z0-9_.,:@/+%^-]*"
+_OPERAND = re.compile(OPERAND)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +80,8 @@ def suggest(
     command: str, parts: list[str], *, target: str | None, risk_score: int
 ) -> list[RuleSuggestion]:
     """Rules to offer for ``command``; the first is always the exact text."""
+    if len(command.encode("utf-8", "surrogatepass")) > MAX_SUGGESTED_BYTES:
+        return []
     scope = f"target:{target}" if target else "global"
     where = f" on {target}" if target else ""
     suggestions = [RuleSuggestion(RuleType.EXACT, command, scope, f"Exactly this command{where}")]
@@ -45,14 +89,13 @@ def suggest(
         return suggestions
     generalised = _generalise(parts[0])
     if generalised is not None:
-        fixed, pattern = generalised
+        name, pattern = generalised
         suggestions.append(
             RuleSuggestion(
                 RuleType.REGEX,
                 pattern,
                 scope,
-                f"Any `{fixed}` command{where} with plain arguments (no redirection, "
-                "pipes or substitution)",
+                f"`{name}` with these options and any operands{where} (read-only command)",
             )
         )
     return suggestions
@@ -63,15 +106,25 @@ def _generalise(part: str) -> tuple[str, str] | None:
         words = shlex.split(part)
     except ValueError:
         return None
-    fixed: list[str] = []
-    for word in words[:_MAX_FIXED_WORDS]:
-        if not _PLAIN_WORD.fullmatch(word):
-            break
-        fixed.append(word)
-    if not fixed or len(fixed) == len(words):
-        return None  # nothing to fix, or nothing that varies
-    rest = words[len(fixed) :]
-    if any(not re.fullmatch(PLAIN_ARGUMENTS, word) for word in rest):
-        return None  # the command itself uses shell syntax: offer only the exact rule
-    prefix = r"\s+".join(re.escape(word) for word in fixed)
-    return " ".join(fixed), rf"{prefix}(?:\s+{PLAIN_ARGUMENTS})*\s*"
+    known = _read_only_prefix(words)
+    if known is None:
+        return None
+    rest = words[len(known) :]
+    options = [word for word in rest if word.startswith("-")]
+    operands = [word for word in rest if not word.startswith("-")]
+    if not operands or any(not _OPERAND.fullmatch(word) for word in operands):
+        return None  # nothing varies, or an operand the rule could not express safely
+    if any(not re.fullmatch(r"-[A-Za-z0-9-]+(=[A-Za-z0-9_.,:/-]+)?", word) for word in options):
+        return None
+    # Options stay where they were; each operand slot takes any plain operand.
+    slots = [re.escape(word) for word in known]
+    slots += [re.escape(word) if word.startswith("-") else OPERAND for word in rest]
+    return " ".join(known), r"\s+".join(slots)
+
+
+def _read_only_prefix(words: list[str]) -> tuple[str, ...] | None:
+    for length in (3, 2, 1):
+        prefix = tuple(words[:length])
+        if len(prefix) == length and prefix in READ_ONLY_COMMANDS:
+            return prefix
+    return None
