@@ -12,7 +12,8 @@ code when the connection cannot go on).
     ExpactiError                      500 internal_error
     ├── AuthenticationFailed          401 unauthenticated
     ├── PermissionDenied              403 forbidden
-    │   └── CsrfCheckFailed           403 csrf_check_failed
+    │   ├── CsrfCheckFailed           403 csrf_check_failed
+    │   └── UnreadableCommand         403 cannot_read_encrypted
     ├── NotFound                      404 not_found
     ├── Conflict                      409 conflict
     │   ├── AlreadyDecided            409 already_decided
@@ -73,6 +74,16 @@ class CsrfCheckFailed(PermissionDenied):
 
     code = "csrf_check_failed"
     default_message = "requests signed in by cookie must send the X-Expacti-CSRF: 1 header"
+
+
+class UnreadableCommand(PermissionDenied):
+    """An approval of an end-to-end encrypted command by a reviewer holding none of its keys."""
+
+    code = "cannot_read_encrypted"
+    default_message = (
+        "this command is end-to-end encrypted for other reviewers' keys; "
+        "only a reviewer who can read it may approve it (anyone may deny it)"
+    )
 
 
 class NotFound(ExpactiError):

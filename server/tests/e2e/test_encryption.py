@@ -403,3 +403,54 @@ async def test_the_sdk_refuses_to_send_when_nobody_could_read_it(
             await client.run(SECRET_COMMAND, encrypt=True)
     listed = await http.get("/api/v1/commands", headers=org.reviewer_headers())
     assert listed.json()["items"] == []
+
+
+async def test_only_a_reviewer_who_can_read_it_may_approve_an_encrypted_command(
+    server: ServerProcess, http: httpx.AsyncClient, org: OrgTokens, server_db: Database
+) -> None:
+    alice_key = new_private_key()
+    view = await register(http, org, alice_key)
+    async with server_db.write() as conn:
+        bob = await issue_credential(
+            conn, org_name=org.name, kind=CredentialKind.REVIEWER_TOKEN, principal_name="bob"
+        )
+    bob_headers = {"Authorization": f"Bearer {bob.secret}"}
+    agent = await RawAgent.connect(server.ws_url, org.agent_token)
+    ids = []
+    for number in range(2):
+        reply = await agent.submit(
+            f"unread-{number}",
+            "ls -la",  # the label looks harmless; the text is not
+            encrypted=encrypt("rm -rf /var/lib/postgresql", {view["id"]: alice_key.public_key()}),
+        )
+        ids.append(reply["command_id"])
+
+    refused = await http.post(f"/api/v1/commands/{ids[0]}/approve", headers=bob_headers)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "cannot_read_encrypted"
+    state = await http.get(f"/api/v1/commands/{ids[0]}", headers=org.reviewer_headers())
+    assert state.json()["status"] == "pending"
+    # Denying needs no reading; approving does, and alice holds the key.
+    denied = await http.post(f"/api/v1/commands/{ids[1]}/deny", headers=bob_headers)
+    assert denied.json()["status"] == "denied"
+    approved = await http.post(f"/api/v1/commands/{ids[0]}/approve", headers=org.reviewer_headers())
+    assert approved.json()["status"] == "approved"
+    # A revoked key still counts: it was live when the command was encrypted.
+    late = (
+        await http.post(
+            "/api/v1/commands",
+            json={
+                "request_id": "unread-late",
+                "command": "encrypted command",
+                "encrypted": encrypt("uptime", {view["id"]: alice_key.public_key()}),
+            },
+            headers=org.agent_headers(),
+        )
+    ).json()
+    revoked = await http.delete(f"/api/v1/keys/{view['id']}", headers=org.reviewer_headers())
+    assert revoked.status_code == 204
+    still = await http.post(
+        f"/api/v1/commands/{late['id']}/approve", headers=org.reviewer_headers()
+    )
+    assert still.json().get("status") == "approved", still.text
+    await agent.close()

@@ -36,8 +36,14 @@ from expacti_server.commands.transitions import finalize
 from expacti_server.commands.waiters import Waiters
 from expacti_server.db.base import utcnow
 from expacti_server.db.engine import Database
-from expacti_server.encryption.service import ReviewerKeyService
-from expacti_server.errors import AlreadyDecided, InvalidRequest, NotFound, PermissionDenied
+from expacti_server.encryption.service import ReviewerKeyService, holds_recipient_key
+from expacti_server.errors import (
+    AlreadyDecided,
+    InvalidRequest,
+    NotFound,
+    PermissionDenied,
+    UnreadableCommand,
+)
 from expacti_server.identity.orgs import OrgService
 from expacti_server.identity.principal import Principal, Role
 from expacti_server.targets.service import TargetGroupService
@@ -152,6 +158,13 @@ class CommandService:
                 record = await queries.visible(conn, principal, command_id)
                 if not record.is_pending:
                     raise _already_decided(record)
+                if (
+                    approve
+                    and record.encrypted is not None
+                    and not await holds_recipient_key(conn, principal, record.encrypted)
+                ):
+                    # Nobody approves what they cannot read; denying stays open to all.
+                    raise UnreadableCommand(command_id=record.id)
                 if record.expires_at <= utcnow():
                     decided = await _time_out_now(conn, record)
                 else:

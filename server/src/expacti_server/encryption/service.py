@@ -141,6 +141,31 @@ class ReviewerKeyService:
                 )
 
 
+async def holds_recipient_key(
+    conn: AsyncConnection, principal: Principal, envelope: dict[str, Any]
+) -> bool:
+    """Whether ``principal`` registered one of the keys ``envelope`` was encrypted for.
+
+    Revoked keys count: the command was encrypted while the key was live, and
+    whoever still holds its private half can read it.
+    """
+    key_ids = [
+        recipient.get("key_id")
+        for recipient in envelope.get("recipients", [])
+        if isinstance(recipient, dict)
+    ]
+    row = (
+        await conn.execute(
+            select(ReviewerKey.id).where(
+                ReviewerKey.org_id == principal.org_id,
+                ReviewerKey.reviewer_id == principal.id,
+                ReviewerKey.id.in_([k for k in key_ids if isinstance(k, str)]),
+            )
+        )
+    ).first()
+    return row is not None
+
+
 async def _active(conn: AsyncConnection, org_id: str, *where: Any) -> list[dict[str, Any]]:
     rows = await conn.execute(
         select(ReviewerKey, Reviewer.name.label("reviewer_name"))
