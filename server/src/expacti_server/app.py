@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await services.commands.news.drain()
+            services.whitelist.previewer.close()
             await services.commands.scheduler.aclose()
             await services.database.dispose()
 

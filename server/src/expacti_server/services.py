@@ -41,7 +41,7 @@ class Services:
         orgs = OrgService(database)
         cache = WhitelistCache()
         targets = TargetGroupService(database)
-        previewer = RulePreviewer(database, targets)
+        previewer = RulePreviewer(database, targets, cache)
         keys = ReviewerKeyService(database)
         commands = CommandService(
             database=database,

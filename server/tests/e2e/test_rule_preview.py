@@ -123,7 +123,9 @@ async def test_a_rule_that_would_approve_a_denied_command_needs_confirming(
     assert [(r["pattern"], r["created_from_command"]) for r in rules] == [
         ("kubectl *", "kubectl get pods -n api")
     ]
-    # Editing a rule is checked the same way.
+    # Editing a rule is checked the same way (once the broad rule is gone, which
+    # already made the denied command approvable).
+    await http.delete(f"/api/v1/whitelist/{rules[0]['id']}", headers=headers)
     safe = await http.post(
         "/api/v1/whitelist", json={"pattern": "kubectl get pods -n db"}, headers=headers
     )
@@ -165,3 +167,63 @@ async def test_expiring_a_rule_stops_it_at_once_and_keeps_it_listed(
     events = (await http.get("/api/v1/audit", headers=headers)).json()["items"]
     assert [e["action"] for e in events].count("whitelist.expired") == 1
     await agent.close()
+
+
+async def test_a_rule_completing_a_denied_compound_with_an_existing_rule_is_caught(
+    server: ServerProcess, org: OrgTokens, http: httpx.AsyncClient
+) -> None:
+    headers = org.reviewer_headers()
+    assert (
+        await http.post("/api/v1/whitelist", json={"pattern": "cd /srv"}, headers=headers)
+    ).status_code == 201
+    agent = await RawAgent.connect(server.ws_url, org.agent_token)
+    denied = await agent.submit("c-1", "cd /srv && make deploy")
+    await http.post(f"/api/v1/commands/{denied['command_id']}/deny", headers=headers)
+    assert (await agent.recv())["decision"] == "denied"
+    plain = await agent.submit("c-2", "make deploy")  # pending, never decided
+    await agent.close()
+
+    result = (await preview(http, org, pattern="make deploy")).json()
+    # The denied compound becomes approvable only together with "cd /srv".
+    assert sorted(m["command"] for m in result["matches"]) == [
+        "cd /srv && make deploy",
+        "make deploy",
+    ]
+    assert result["denied_matched"] == 1
+    assert result["complete"] is True
+    refused = await http.post("/api/v1/whitelist", json={"pattern": "make deploy"}, headers=headers)
+    assert refused.json()["error"]["code"] == "rule_matches_denied"
+    # Commands the rules in force already approve are not the new rule's doing.
+    already = (await preview(http, org, pattern="cd /srv")).json()
+    assert already["matched"] == 0
+    assert plain["type"] == "accepted"
+
+
+async def test_giving_an_expired_rule_a_new_life_is_checked_like_a_new_rule(
+    server: ServerProcess, org: OrgTokens, http: httpx.AsyncClient
+) -> None:
+    headers = org.reviewer_headers()
+    rule = (
+        await http.post("/api/v1/whitelist", json={"pattern": "make clean"}, headers=headers)
+    ).json()
+    await http.post(f"/api/v1/whitelist/{rule['id']}/expire", headers=headers)
+    agent = await RawAgent.connect(server.ws_url, org.agent_token)
+    waiting = await agent.submit("t-1", "make clean")
+    assert waiting["type"] == "accepted"
+    await http.post(f"/api/v1/commands/{waiting['command_id']}/deny", headers=headers)
+    assert (await agent.recv())["decision"] == "denied"
+    await agent.close()
+
+    revived = await http.patch(
+        f"/api/v1/whitelist/{rule['id']}", json={"ttl_seconds": None}, headers=headers
+    )
+    assert revived.status_code == 409
+    assert revived.json()["error"]["code"] == "rule_matches_denied"
+    still = await http.get(f"/api/v1/whitelist/{rule['id']}", headers=headers)
+    assert still.json()["expired"] is True
+    confirmed = await http.patch(
+        f"/api/v1/whitelist/{rule['id']}",
+        json={"ttl_seconds": None, "confirm_denied_matches": True},
+        headers=headers,
+    )
+    assert confirmed.json()["expired"] is False

@@ -81,6 +81,8 @@ export interface AlreadyDecidedDetails {
 export interface RuleMatchesDeniedDetails {
   denied_matched: number;
   examples: { id: string; command: string }[];
+  /** False when the server ran out of time before checking all history (fail closed). */
+  complete?: boolean;
 }
 
 // ---- reviewer WebSocket frames (hand-written) --------------------------------

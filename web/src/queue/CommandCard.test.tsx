@@ -197,7 +197,7 @@ describe("keyboard", () => {
 
   it("W opens the rule editor for the selected card", async () => {
     renderQueue([makeCommand({ id: "c1", command: "git pull" })], {
-      "POST /api/v1/whitelist/preview": () => json(200, { matched: 0, denied_matched: 0, scanned: 3, truncated: false, matches: [] }),
+      "POST /api/v1/whitelist/preview": () => json(200, { matched: 0, denied_matched: 0, scanned: 3, truncated: false, complete: true, matches: [] }),
     });
     await waitFor(() => expect(mustCard("c1")).toHaveAttribute("aria-current", "true"));
     await userEvent.keyboard("w");

@@ -94,6 +94,24 @@ describe("rule editor on the Whitelist page: create or update a rule", () => {
     });
   });
 
+  it("asks for confirmation when the history could not all be checked in time", async () => {
+    const user = userEvent.setup();
+    const calls = stubApi({
+      "POST /api/v1/whitelist/preview": () => ({ body: { ...preview(1, 0), complete: false, scanned: 700 } }),
+      "POST /api/v1/whitelist": ({ body }) => ({ status: 201, body: makeRule(body as object) }),
+    });
+    renderRulePage(null, () => {});
+    await user.type(screen.getByLabelText("Pattern"), "make deploy");
+    expect(await screen.findByText(/Not every past command could be checked in time \(700 checked\)/)).toBeInTheDocument();
+    const save = screen.getByRole("button", { name: "Create rule" });
+    expect(save).toBeDisabled();
+    await user.click(screen.getByLabelText("I understand not every past command could be checked"));
+    await waitFor(() => expect(save).toBeEnabled());
+    await user.click(save);
+    await waitFor(() => expect(saved(calls, "POST")).toHaveLength(1));
+    expect(saved(calls, "POST")[0]!.body).toMatchObject({ pattern: "make deploy", confirm_denied_matches: true });
+  });
+
   it("asks for confirmation when the server finds denied matches the preview did not", async () => {
     const user = userEvent.setup();
     let attempts = 0;
@@ -185,6 +203,7 @@ const queuePreview = (denied: number, matched = denied + 2) =>
     denied_matched: denied,
     scanned: 40,
     truncated: false,
+    complete: true,
     matches: [
       ...Array.from({ length: denied }, (_, i) => ({ id: `d${i}`, command: "git push --force", target: "web-1", agent: "bot", status: "denied", created_at: "2030-01-01T00:00:00Z" })),
       { id: "ok1", command: "git push", target: "web-1", agent: "bot", status: "approved", created_at: "2030-01-01T00:00:00Z" },

@@ -93,7 +93,7 @@ export function RuleEditor({ save, onCancel }: Props) {
   const [serverPatternError, setServerPatternError] = useState<{ key: string; message: string } | null>(null);
   // A confirmation or a 409 belongs to the exact pattern/type/scope it was given for.
   const [confirmedKey, setConfirmedKey] = useState<string | null>(null);
-  const [conflict, setConflict] = useState<{ key: string; denied: number } | null>(null);
+  const [conflict, setConflict] = useState<{ key: string; denied: number; unchecked: boolean } | null>(null);
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<string | null>(null);
   const patternRef = useRef<HTMLTextAreaElement>(null);
@@ -111,8 +111,13 @@ export function RuleEditor({ save, onCancel }: Props) {
   const deniedFromPreview = preview.status === "ready" ? preview.result.denied_matched : 0;
   const deniedFromServer = conflict?.key === key ? conflict.denied : 0;
   const denied = Math.max(deniedFromPreview, deniedFromServer);
+  // A check that ran out of time proves nothing: the server then asks for the
+  // same confirmation, so the editor asks first.
+  const unchecked =
+    (preview.status === "ready" && !preview.result.complete) || (conflict?.key === key && conflict.unchecked);
+  const needsConfirm = denied > 0 || unchecked;
   const confirmed = confirmedKey === key;
-  const blocked = denied > 0 && !confirmed;
+  const blocked = needsConfirm && !confirmed;
   // Saving waits for the preview of exactly this rule, so the reviewer cannot
   // outrun the "would have matched denied commands" warning. (The server checks
   // again and answers 409 rule_matches_denied either way.)
@@ -153,14 +158,15 @@ export function RuleEditor({ save, onCancel }: Props) {
       ...(ttl === undefined ? {} : { ttl_seconds: ttl }),
     };
     try {
-      await persist(save, fields, confirmed && denied > 0);
+      await persist(save, fields, confirmed && needsConfirm);
     } catch (err) {
       const error = asApiError(err);
       if (error.code === "invalid_pattern") {
         setServerPatternError({ key, message: error.message });
         patternRef.current?.focus();
       } else if (error.code === "rule_matches_denied") {
-        setConflict({ key, denied: error.detailsAs<RuleMatchesDeniedDetails>().denied_matched ?? 1 });
+        const details = error.detailsAs<RuleMatchesDeniedDetails>();
+        setConflict({ key, denied: details.denied_matched ?? 1, unchecked: details.complete === false });
         setConfirmedKey(null);
       } else {
         setSaveError(error.message);
@@ -340,10 +346,19 @@ export function RuleEditor({ save, onCancel }: Props) {
           )}
         </section>
 
-        {denied > 0 && (
+        {unchecked && (
+          <p className="notice" role="alert">
+            Not every past command could be checked in time
+            {preview.status === "ready" ? ` (${preview.result.scanned} checked)` : ""}, so this rule may approve commands
+            a reviewer denied.
+          </p>
+        )}
+        {needsConfirm && (
           <label className="editor__confirm">
             <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmedKey(e.target.checked ? key : null)} />{" "}
-            {`I understand this rule would have approved ${denied} denied command(s)`}
+            {denied > 0
+              ? `I understand this rule would have approved ${denied} denied command(s)`
+              : "I understand not every past command could be checked"}
           </label>
         )}
 

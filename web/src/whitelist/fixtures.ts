@@ -29,6 +29,7 @@ export function preview(matched: number, denied: number) {
     denied_matched: denied,
     scanned: 120,
     truncated: false,
+    complete: true,
     matches: Array.from({ length: matched }, (_, i) => ({
       id: `cmd_p${i}`,
       command: `rm -rf /tmp/${i}`,

@@ -121,6 +121,10 @@ class WhitelistIndex:
     def __len__(self) -> int:
         return len(self._rules)
 
+    def rules(self) -> tuple[IndexedRule, ...]:
+        """Every rule, as a snapshot (to build another index from)."""
+        return tuple(self._rules.values())
+
     def add(self, rule: IndexedRule) -> None:
         """Add ``rule``, replacing any rule with the same id."""
         self.remove(rule.id)

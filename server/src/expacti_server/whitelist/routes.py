@@ -45,7 +45,8 @@ async def create_rule(
 async def preview_rule(
     body: RulePreviewRequest, reviewer: ReviewerPrincipal, services: ServicesDep
 ) -> RulePreviewView:
-    """Which of the newest 10,000 commands a rule would have approved; nothing is saved."""
+    """Which of the newest 10,000 commands the rule would make approvable that the rules
+    already in force do not; nothing is saved."""
     preview = await services.whitelist.previewer.preview(
         reviewer.org_id,
         RuleDraft(pattern=body.pattern, type=body.type, scope=body.scope),
@@ -56,6 +57,7 @@ async def preview_rule(
         denied_matched=preview.denied_matched,
         scanned=preview.scanned,
         truncated=preview.truncated,
+        complete=preview.complete,
         matches=[
             PreviewMatch(
                 id=r.id,

@@ -86,6 +86,9 @@ class RulePreviewView(BaseModel):
     denied_matched: int = Field(description="Matched commands a reviewer denied.")
     scanned: int
     truncated: bool = Field(description="Older commands exist that were not scanned.")
+    complete: bool = Field(
+        description="False when the time budget ran out before every command was checked."
+    )
     matches: list[PreviewMatch] = Field(description="Newest first, at most 50.")
 
 

@@ -180,8 +180,13 @@ class WhitelistService:
         fields = change.model_fields_set - {"confirm_denied_matches"}
         if not fields:
             raise InvalidRequest("nothing to change")
-        if fields & {"pattern", "type", "scope"} and not change.confirm_denied_matches:
-            current = await self.get(principal, rule_id)
+        current = await self.get(principal, rule_id)
+        # A new pattern, type or scope matches new commands; so does an expired
+        # rule given a new lifetime. Either is checked like a new rule.
+        widens = bool(fields & {"pattern", "type", "scope"}) or (
+            "ttl_seconds" in fields and current.expired
+        )
+        if widens and not change.confirm_denied_matches:
             await self.previewer.refuse_if_denied_matches(
                 principal.org_id,
                 RuleDraft(
@@ -189,6 +194,7 @@ class WhitelistService:
                     type=change.type if change.type is not None else current.type,
                     scope=change.scope or current.scope,
                 ),
+                replacing_rule_id=rule_id,
             )
         async with self._db.write() as conn:
             rule = await _load(conn, principal.org_id, rule_id)
