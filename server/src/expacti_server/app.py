@@ -77,7 +77,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Human-in-the-loop approval gate for commands agents want to run.",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        # No Swagger page: it loads its script from a CDN, and anything running on
+        # this origin acts with the reviewer's session cookie.
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )

@@ -113,6 +113,13 @@ async def test_the_handshake_refuses_strangers_agents_and_foreign_origins(
             },
         )
     assert foreign.value.response.status_code == 403
+    for origin in ("null", "file://", f"http://127.0.0.1:{server.port + 1}"):
+        with pytest.raises(websockets.InvalidStatus) as odd:
+            await websockets.connect(
+                url,
+                additional_headers={"Cookie": f"expacti_session={cookie}", "Origin": origin},
+            )
+        assert odd.value.response.status_code == 403, origin
     same_origin = await ReviewerScreen.open(
         ws_base(server), cookie=cookie, headers={"Origin": f"http://127.0.0.1:{server.port}"}
     )

@@ -118,3 +118,29 @@ async def test_sign_in_and_out_are_in_the_audit_log(
     assert "session.ended" in actions
     started = next(e for e in events if e["action"] == "session.started")
     assert started["actor_name"] == "alice"
+
+
+async def test_signing_in_again_ends_the_browsers_previous_session(
+    org: OrgTokens, http: httpx.AsyncClient
+) -> None:
+    first = await sign_in(http, org.reviewer_token)
+    again = await http.post(
+        "/api/v1/session",
+        json={"token": org.reviewer_token},
+        headers={**CSRF, **session_cookie(first)},
+    )
+    assert again.status_code == 200
+    second = again.cookies.get("expacti_session")
+    http.cookies.clear()
+    assert second
+    assert second != first
+    assert (await http.get("/api/v1/session", headers=session_cookie(first))).status_code == 401
+    assert (await http.get("/api/v1/session", headers=session_cookie(second))).status_code == 200
+
+
+async def test_no_third_party_script_is_served_on_the_sessions_origin(
+    http: httpx.AsyncClient,
+) -> None:
+    # The Swagger page loaded its script from a CDN; it would run with the session.
+    assert (await http.get("/api/docs")).status_code == 404
+    assert (await http.get("/api/openapi.json")).status_code == 200

@@ -100,7 +100,7 @@ def eval_stack() -> None:
     console.print(f"  Reviewer app:           {base}/app/  (sign in with the reviewer token)")
     if not (WEB_DIST / "index.html").is_file():
         console.print("  [yellow]The web app is not built: run `make web`.[/yellow]")
-    console.print(f"  API (interactive docs): {base}/api/docs")
+    console.print(f"  API description:        {base}/api/openapi.json  (docs/openapi.yml)")
     console.print(f"  API base:               {base}/api/v1")
     console.print(f"  Agent WebSocket:        {ws_base}/shell/ws")
     console.print(f"  Data:                   {settings.effective_database_url}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 import structlog
 
@@ -39,7 +40,8 @@ class ReviewerNews:
         told = self.feed.publish(record.org_id, frame("pending", record))
         if told:
             # Off the submit path: the agent must not wait for this bookkeeping.
-            task = asyncio.ensure_future(self._record_notified(record, told))
+            # Stamped now, when the screens were handed the command, not when written.
+            task = asyncio.ensure_future(self._record_notified(record, told, utcnow()))
             self._writes.add(task)
             task.add_done_callback(self._writes.discard)
 
@@ -52,7 +54,7 @@ class ReviewerNews:
         if self._writes:
             await asyncio.gather(*self._writes, return_exceptions=True)
 
-    async def _record_notified(self, record: CommandRecord, screens: int) -> None:
+    async def _record_notified(self, record: CommandRecord, screens: int, at: datetime) -> None:
         try:
             async with self._db.write() as conn:
                 await audit.record(
@@ -62,7 +64,7 @@ class ReviewerNews:
                     action="command.notified",
                     command_id=record.id,
                     data={"channel": "web", "screens": screens},
-                    at=utcnow(),
+                    at=at,
                 )
         except Exception:  # the notice was delivered; only its audit note is lost
             log.exception("notified_audit_failed", command_id=record.id)

@@ -77,6 +77,15 @@ class Authenticator:
         async with self._db.write() as conn:
             await sessions.end(conn, session)
 
+    async def close_session_of(self, secret: str) -> None:
+        """End the session a cookie names, if it is still live (when signing in again)."""
+        try:
+            async with self._db.read() as conn:
+                session = await sessions.resolve(conn, secret)
+        except AuthenticationFailed:
+            return
+        await self.close_session(session)
+
     async def session_live(self, session_id: str) -> bool:
         """Whether a session still authenticates (for long-lived sockets)."""
         async with self._db.read() as conn:

@@ -72,6 +72,10 @@ async def sign_in(
     if principal.role is not Role.REVIEWER:
         raise PermissionDenied("agent tokens cannot sign in; use a reviewer token")
     ttl = services.settings.session_ttl_seconds
+    # Signing in again replaces this browser's session rather than leaving it live.
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous is not None:
+        await authenticator.close_session_of(previous)
     started = await authenticator.open_session(principal, ttl_seconds=ttl, remote=_remote(request))
     response.set_cookie(
         SESSION_COOKIE,

@@ -57,10 +57,13 @@ def _check_origin(websocket: WebSocket, public_url: str | None) -> None:
     origin = websocket.headers.get("origin")
     if origin is None:
         return
-    allowed = {websocket.headers.get("host", "")}
+    host = websocket.headers.get("host", "").lower()
+    allowed = {host} if host else set()
     if public_url:
-        allowed.add(urlsplit(public_url).netloc)
-    if urlsplit(origin).netloc not in allowed:
+        allowed.add(urlsplit(public_url).netloc.lower())
+    # "null" (sandboxed frames, file: pages) and anything without a host never match.
+    netloc = urlsplit(origin).netloc.lower()
+    if not netloc or netloc not in allowed:
         raise PermissionDenied("cross-origin WebSocket refused", origin=origin)
 
 
