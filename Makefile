@@ -56,14 +56,14 @@ system-deps:
 	@scripts/install-system-deps
 
 lint: install-dev
-	$(BIN)/ruff check server sdk/python bench
-	$(BIN)/ruff format --check server sdk/python bench
+	$(BIN)/ruff check server sdk/python bench scripts
+	$(BIN)/ruff format --check server sdk/python bench scripts
 	cd server && ../$(BIN)/mypy src tests
 	cd sdk/python && ../../$(BIN)/mypy src tests
 
 format: install-dev
-	$(BIN)/ruff check --fix server sdk/python bench
-	$(BIN)/ruff format server sdk/python bench
+	$(BIN)/ruff check --fix server sdk/python bench scripts
+	$(BIN)/ruff format server sdk/python bench scripts
 
 test: install-dev system-deps lint web web-test
 	cd sdk/python && ../../$(BIN)/pytest -q

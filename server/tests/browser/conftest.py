@@ -6,7 +6,6 @@ database paths under it are covered on both backends by the e2e suite.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -27,7 +26,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--no-first-run",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="session", params=["sqlite"])
@@ -82,11 +80,3 @@ async def sign_in(page: Page, token: str) -> None:
 async def reviewer_page(page: Page, org: OrgTokens) -> Page:
     await sign_in(page, org.reviewer_token)
     return page
-
-
-def screenshot_path(name: str) -> Path | None:
-    """Where to save a documentation screenshot; only when asked (EXPACTI_SCREENSHOTS=1)."""
-    if os.environ.get("EXPACTI_SCREENSHOTS") != "1":
-        return None
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS / name

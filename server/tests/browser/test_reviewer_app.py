@@ -14,7 +14,7 @@ from playwright.async_api import Browser, Locator, Page, expect
 from expacti_server.db.engine import Database
 from expacti_server.identity.secrets import CredentialKind
 from expacti_server.identity.service import issue_credential
-from tests.browser.conftest import screenshot_path, sign_in
+from tests.browser.conftest import sign_in
 from tests.conftest import DatabaseFactory
 from tests.support.factories import OrgTokens, make_org
 from tests.support.server import ServerProcess
@@ -83,8 +83,6 @@ async def test_a_command_from_the_sdk_appears_live_and_is_approved_by_click(
     await expect(found).to_contain_text("agent-1")
     await expect(found).to_contain_text("Roll out v2")
     await expect(found.get_by_role("timer")).to_be_visible()
-    if path := screenshot_path("queue.png"):
-        await page.screenshot(path=str(path))
     command_id = await found.get_attribute("data-command-id")
     await found.get_by_role("button", name="Approve", exact=True).click()
     decision = await asyncio.wait_for(waiting, 10)
@@ -280,8 +278,6 @@ async def test_swipes_decide_on_a_phone_and_high_risk_asks_first(
     right, left = unique("npm run build"), unique("npm publish")
     approved = await in_background(agent.run(right))
     await expect(card(page, right)).to_be_visible()
-    if path := screenshot_path("phone.png"):
-        await page.screenshot(path=str(path))
     await swipe(page, card(page, right), 300)
     assert (await asyncio.wait_for(approved, 10)).approved
     denied = await in_background(agent.run(left, raise_on_deny=False))
@@ -317,8 +313,6 @@ async def test_a_card_shows_risk_anomalies_parts_and_suggestions(
     for anomaly in ("pipe_to_shell", "recursive_delete"):
         await expect(found).to_contain_text(anomaly)
     await expect(found).to_contain_text("Exactly this command")
-    if path := screenshot_path("card-anomalies.png"):
-        await found.screenshot(path=str(path))
     await found.get_by_role("button", name="Deny").click()
     assert not (await asyncio.wait_for(waiting, 10)).approved
 
