@@ -37,6 +37,8 @@ class ReviewerNews:
 
     def pending(self, record: CommandRecord) -> None:
         """A command now waits for a human."""
+        if not self.feed.watching(record.org_id):
+            return  # nobody to tell: skip encoding the frame
         told = self.feed.publish(record.org_id, frame("pending", record))
         if told:
             # Off the submit path: the agent must not wait for this bookkeeping.
@@ -47,7 +49,8 @@ class ReviewerNews:
 
     def decided(self, record: CommandRecord) -> None:
         """A command left the queue."""
-        self.feed.publish(record.org_id, frame("decided", record))
+        if self.feed.watching(record.org_id):
+            self.feed.publish(record.org_id, frame("decided", record))
 
     async def drain(self) -> None:
         """Wait for pending audit writes (at shutdown)."""
