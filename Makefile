@@ -8,7 +8,7 @@ EXPACTI_DATA_DIR ?= $(CURDIR)/.expacti
 export EXPACTI_PORT EXPACTI_DATA_DIR
 
 WEB_DIST := server/src/expacti_server/webapp/dist/index.html
-WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+WEB_SOURCES := $(shell find web/src web/public -type f ! -name schema.d.ts 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
 
 .PHONY: eval test lint format bench openapi install install-dev system-deps web web-test clean help
 
