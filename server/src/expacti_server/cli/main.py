@@ -97,15 +97,15 @@ def eval_stack() -> None:
     base = settings.effective_public_url
     ws_base = base.replace("http", "ws", 1)
     console.print(f"[bold]expacti {__version__}[/bold] — evaluation stack (SQLite, demo tokens)")
-    console.print(f"  Reviewer app:           {base}/app/  (sign in with the reviewer token)")
+    console.print(f"  Reviewer app:           {base}/app/", soft_wrap=True)
     if not (WEB_DIST / "index.html").is_file():
         console.print("  [yellow]The web app is not built: run `make web`.[/yellow]")
-    console.print(f"  API description:        {base}/api/openapi.json  (docs/openapi.yml)")
+    console.print(f"  API description:        {base}/api/openapi.json", soft_wrap=True)
     console.print(f"  API base:               {base}/api/v1")
     console.print(f"  Agent WebSocket:        {ws_base}/shell/ws")
     console.print(f"  Data:                   {settings.effective_database_url}")
     console.print(f"  Agent token:            {DEMO_AGENT_TOKEN}")
-    console.print(f"  Reviewer token:         {DEMO_REVIEWER_TOKEN}")
+    console.print(f"  Reviewer token:         {DEMO_REVIEWER_TOKEN}  (sign in to the app with it)")
     auth = f"-H 'Authorization: Bearer {DEMO_REVIEWER_TOKEN}'"
     console.print(
         f"  Pending, from a shell:  curl {auth} '{base}/api/v1/commands?status=pending'",
