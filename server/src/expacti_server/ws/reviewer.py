@@ -36,6 +36,7 @@ MAX_QUEUED_FRAMES = 10_000
 # How often an open screen re-checks that its session or token still holds.
 RECHECK_SECONDS = 5.0
 MAX_INBOUND_BYTES = 1024
+SNAPSHOT_YIELD_EVERY = 50
 
 
 async def reviewer_socket(websocket: WebSocket) -> None:
@@ -117,7 +118,7 @@ class ReviewerScreen:
         tasks: list[asyncio.Task[None]] = []
         try:
             pending = await self._services.commands.queue(self._principal)
-            await self._send(self._snapshot(pending))
+            await self._send(await self._snapshot(pending))
             tasks = [
                 asyncio.create_task(self._write()),
                 asyncio.create_task(self._read()),
@@ -137,8 +138,13 @@ class ReviewerScreen:
                 with suppress(Exception):
                     await self._ws.close(code=self._close_code)
 
-    def _snapshot(self, pending: list[CommandRecord]) -> str:
-        commands = ",".join(CommandView.of(record).model_dump_json() for record in pending)
+    async def _snapshot(self, pending: list[CommandRecord]) -> str:
+        encoded: list[str] = []
+        for number, record in enumerate(pending, 1):
+            encoded.append(CommandView.of(record).model_dump_json())
+            if number % SNAPSHOT_YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # a long queue must not stall everyone else's requests
+        commands = ",".join(encoded)
         server_time = json.dumps(utcnow().isoformat())
         return f'{{"type":"snapshot","server_time":{server_time},"commands":[{commands}]}}'
 
