@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -29,6 +30,15 @@ def test_every_issue_route_is_in_the_document() -> None:
         ("/api/v1/whitelist/{rule_id}", "get"),
         ("/api/v1/whitelist/{rule_id}", "patch"),
         ("/api/v1/whitelist/{rule_id}", "delete"),
+        ("/api/v1/whitelist/preview", "post"),
+        ("/api/v1/whitelist/{rule_id}/expire", "post"),
+        ("/api/v1/commands/{command_id}/audit", "get"),
+        ("/api/v1/session", "post"),
+        ("/api/v1/session", "get"),
+        ("/api/v1/session", "delete"),
+        ("/api/v1/keys", "post"),
+        ("/api/v1/keys", "get"),
+        ("/api/v1/keys/{key_id}", "delete"),
         ("/healthz", "get"),
         ("/readyz", "get"),
     }
@@ -42,3 +52,45 @@ def test_errors_are_documented_with_the_one_error_shape() -> None:
     assert approve["responses"]["404"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ErrorResponse"
     }
+
+
+def _refs(node: Any, found: set[str]) -> set[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref":
+                found.add(value.rsplit("/", 1)[-1])
+            else:
+                _refs(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _refs(value, found)
+    return found
+
+
+def test_response_schemas_list_every_field_the_server_always_sends_as_required() -> None:
+    """The web client's types come from this document (openapi-typescript with
+    --default-non-nullable false): a response field with a default that is not
+    "required" would be typed optional although the server always sends it."""
+    document = yaml.safe_load(COMMITTED.read_text())
+    schemas = document["components"]["schemas"]
+
+    def closure(names: set[str]) -> set[str]:
+        seen, stack = set(names), list(names)
+        while stack:
+            for name in _refs(schemas.get(stack.pop(), {}), set()) - seen:
+                seen.add(name)
+                stack.append(name)
+        return seen
+
+    operations = [op for item in document["paths"].values() for op in item.values()]
+    requests = closure(_refs([op.get("requestBody", {}) for op in operations], set()))
+    responses = closure(_refs([op.get("responses", {}) for op in operations], set()))
+    loose = {
+        name: [
+            field
+            for field, spec in schemas[name].get("properties", {}).items()
+            if "default" in spec and field not in schemas[name].get("required", [])
+        ]
+        for name in responses - requests
+    }
+    assert {name: fields for name, fields in loose.items() if fields} == {}
