@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 from collections.abc import AsyncIterator, Awaitable
 
@@ -106,6 +107,17 @@ async def test_keyboard_a_approves_and_d_denies(
     denied = await in_background(agent.run(second))
     await expect(card(page, second)).to_be_visible()
     await expect(page).to_have_title("(2) expacti")
+    # J and K move the selection; Enter opens the selected command; A acts on it.
+    await expect(card(page, first)).to_have_attribute("aria-current", "true")
+    await page.keyboard.press("j")
+    await expect(card(page, second)).to_have_attribute("aria-current", "true")
+    await page.keyboard.press("Enter")
+    await expect(page).to_have_url(re.compile(r"/app/commands/cmd_"))
+    await expect(page.get_by_role("main")).to_contain_text(second)
+    await page.go_back()
+    await expect(card(page, first)).to_be_visible()
+    await page.keyboard.press("k")
+    await expect(card(page, first)).to_have_attribute("aria-current", "true")
     await page.keyboard.press("a")
     assert (await asyncio.wait_for(approved, 10)).approved
     await expect(card(page, first)).to_have_count(0)
