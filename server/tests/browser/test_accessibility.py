@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -46,7 +46,7 @@ def describe(found: list[dict[str, Any]]) -> str:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 async def test_every_screen_passes_axe_in_both_themes(
-    browser: Browser, server: ServerProcess, org: OrgTokens, scheme: str
+    browser: Browser, server: ServerProcess, org: OrgTokens, scheme: Literal["light", "dark"]
 ) -> None:
     context = await browser.new_context(base_url=server.http_url, color_scheme=scheme)
     page = await context.new_page()
