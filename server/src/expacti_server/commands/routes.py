@@ -115,8 +115,7 @@ async def command_trail(
     command_id: str, reviewer: ReviewerPrincipal, services: ServicesDep
 ) -> CommandTrail:
     """Everything the audit log holds about one command, oldest first."""
-    events = await services.commands.trail(reviewer, command_id)
-    record = await services.commands.get(reviewer, command_id)
+    record, events = await services.commands.trail(reviewer, command_id)
     return CommandTrail(
         items=[AuditEventView.model_validate(e, from_attributes=True) for e in events],
         latency_ms=record.latency_ms,

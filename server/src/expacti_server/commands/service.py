@@ -319,13 +319,16 @@ class CommandService:
         async with self._db.read() as conn:
             return await queries.queue(conn, principal.org_id)
 
-    async def trail(self, principal: Principal, command_id: str) -> list[AuditEvent]:
-        """The audit events of one command of the caller's org, oldest first."""
+    async def trail(
+        self, principal: Principal, command_id: str
+    ) -> tuple[CommandRecord, list[AuditEvent]]:
+        """One command of the caller's org and its audit events, oldest first, in one read."""
         async with self._db.read() as conn:
-            await queries.visible(conn, principal, command_id)
-            return await audit.events_of_command(
+            record = await queries.visible(conn, principal, command_id)
+            events = await audit.events_of_command(
                 conn, org_id=principal.org_id, command_id=command_id
             )
+        return record, events
 
     async def list(
         self,
