@@ -22,7 +22,7 @@ async function signedInApp(routes: Parameters<typeof stubFetch>[0] = {}) {
     </MemoryRouter>,
   );
   await screen.findByRole("navigation", { name: "Main" });
-  const ws = FakeWebSocket.latest();
+  const ws = await FakeWebSocket.opened();
   act(() => {
     ws.open();
     ws.receive({ type: "snapshot", server_time: new Date().toISOString(), commands: [makeCommand({ id: "c1" })] });

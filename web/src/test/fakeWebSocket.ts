@@ -28,6 +28,12 @@ export class FakeWebSocket {
     return ws;
   }
 
+  /** The newest socket, once the app has opened one (it does so in an effect, after the first paint). */
+  static async opened(): Promise<FakeWebSocket> {
+    const { waitFor } = await import("@testing-library/react");
+    return waitFor(() => FakeWebSocket.latest());
+  }
+
   send(data: string): void {
     this.sent.push(data);
   }
