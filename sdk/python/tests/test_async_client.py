@@ -21,6 +21,7 @@ from expacti import (
     ExpactiAuthenticationError,
     ExpactiConnectionError,
     ExpactiProtocolError,
+    Progress,
     _pending,
 )
 from expacti._pending import PendingCommand
@@ -75,6 +76,131 @@ async def test_session_and_context_are_sent() -> None:
         await c.run("ls", session={"id": "s-1", "current_step": 2}, context={"ticket": "OPS-7"})
     assert peer.submits[0]["session"] == {"id": "s-1", "current_step": 2}
     assert peer.submits[0]["context"] == {"ticket": "OPS-7"}
+
+
+async def test_an_edited_decision_returns_the_edited_command_never_the_original() -> None:
+    async def edit(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        await send(ws, accepted(submit))
+        edited = "terraform apply -target=module.web"
+        await send(ws, decision(submit, command=edited, edited=True, approvers=["alice"]))
+
+    async with fake_server(edit) as peer, client(peer) as c:
+        result = await c.run("terraform apply")
+    assert (result.command, result.original_command) == (
+        "terraform apply -target=module.web",
+        "terraform apply",
+    )
+    assert (result.edited, result.approvers) == (True, ("alice",))
+
+
+async def test_an_edit_without_the_edited_command_fails_closed() -> None:
+    async def edit(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        await send(ws, decision(submit, edited=True))
+        await peer.recv(ws)  # the client's cancel
+
+    async with fake_server(edit) as peer, client(peer) as c:
+        with pytest.raises(ExpactiProtocolError, match="edited is true but command is missing"):
+            await c.run("terraform apply")
+        await wait_for(peer.got_cancel)
+
+
+async def test_on_progress_sees_each_partial_approval_and_the_escalation() -> None:
+    async def two_approvers(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        first = accepted(submit)
+        await send(ws, first)
+        later = first["expires_at"].replace("Z", "+00:00")
+        base = {"type": "progress", "request_id": submit["request_id"], "command_id": "cmd_1"}
+        await send(
+            ws,
+            base
+            | {
+                "approvals": 0,
+                "required": 2,
+                "approvers": [],
+                "escalated": True,
+                "expires_at": later,
+            },
+        )
+        await send(
+            ws,
+            base
+            | {
+                "approvals": 1,
+                "required": 2,
+                "approvers": ["alice"],
+                "escalated": True,
+                "expires_at": later,
+            },
+        )
+        await send(ws, decision(submit, reviewer="bob", approvers=["alice", "bob"]))
+
+    seen: list[Progress] = []
+    async with fake_server(two_approvers) as peer, client(peer) as c:
+        result = await c.run("terraform apply", on_progress=seen.append)
+    assert [(p.approvals, p.required, p.approvers, p.escalated) for p in seen] == [
+        (0, 2, (), True),
+        (1, 2, ("alice",), True),
+    ]
+    assert {p.command_id for p in seen} == {"cmd_1"}
+    assert result.approvers == ("alice", "bob")
+
+
+async def test_a_raising_on_progress_does_not_break_the_wait(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def progress_then_approve(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        pending = accepted(submit)
+        await send(ws, pending)
+        await send(
+            ws,
+            {
+                "type": "progress",
+                "request_id": submit["request_id"],
+                "command_id": "cmd_1",
+                "approvals": 1,
+                "required": 2,
+                "approvers": ["alice"],
+                "escalated": False,
+                "expires_at": pending["expires_at"],
+            },
+        )
+        await send(ws, decision(submit))
+
+    def broken(progress: Progress) -> None:
+        raise RuntimeError("a bug in the agent's callback")
+
+    async with fake_server(progress_then_approve) as peer, client(peer) as c:
+        result = await c.run("terraform apply", on_progress=broken)
+    assert result.approved
+    assert "a bug in the agent's callback" in caplog.text
+
+
+async def test_progress_with_another_command_id_is_a_protocol_error() -> None:
+    async def switch(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        pending = accepted(submit)
+        await send(ws, pending)
+        await send(
+            ws,
+            {
+                "type": "progress",
+                "request_id": submit["request_id"],
+                "command_id": "cmd_2",
+                "approvals": 1,
+                "required": 2,
+                "approvers": ["alice"],
+                "escalated": False,
+                "expires_at": pending["expires_at"],
+            },
+        )
+
+    async with fake_server(switch) as peer, client(peer) as c:
+        with pytest.raises(ExpactiProtocolError, match="command_id"):
+            await c.run("ls")
 
 
 @pytest.mark.parametrize("state", ["denied", "cancelled"])

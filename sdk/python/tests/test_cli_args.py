@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shlex
 import signal
@@ -25,7 +26,8 @@ from expacti import (
     __version__,
 )
 from expacti._cli import exit_status, failure, main
-from factories import make_decision
+from factories import make_decision, make_oversight_report
+from http_peer import http_peer
 from peer import TOKEN, Peer, Script, accepted, decision, fake_server, send, wait_for
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -168,6 +170,32 @@ async def test_approved_runs_the_argv_and_returns_its_status(tmp_path: Path) -> 
     [submit] = peer.submits
     assert submit["command"] == shlex.join(argv)
     assert (submit["target"], submit["timeout_seconds"]) == ("prod-eu", 30)
+
+
+@pytest.mark.skipif(not Path("/bin/sh").exists(), reason="needs /bin/sh")
+async def test_an_edited_command_runs_through_sh_and_the_original_never_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    original, edited = tmp_path / "original", tmp_path / "edited"
+    line = f"printf 'edited run' > {shlex.quote(str(edited))} && exit 4"
+    script = script_for("approved", command=line, edited=True, approvers=["alice"])
+    async with fake_server(script) as peer:
+        status = await cli(peer, "--", "touch", str(original))
+    assert status == 4  # the shell's status: the edited command line ran
+    assert edited.read_text() == "edited run"
+    assert not original.exists()
+    assert capsys.readouterr().err == f"expacti: edited by alice: {line}\n"
+    assert peer.submits[0]["command"] == shlex.join(["touch", str(original)])
+
+
+async def test_an_unedited_decision_runs_the_argv_even_if_the_server_echoes_a_command(
+    tmp_path: Path,
+) -> None:
+    marker = tmp_path / "ran"
+    script = script_for("approved", command="something else", edited=False)
+    async with fake_server(script) as peer:
+        assert await cli(peer, "--", "touch", str(marker)) == 0
+    assert marker.exists()
 
 
 async def test_killed_by_a_signal_is_128_plus_n() -> None:
@@ -320,3 +348,64 @@ def test_ctrl_c_between_spawning_and_ignoring_it_neither_escapes_nor_reaches_the
         timeout=20,  # the bound only keeps a hanging interpreter from hanging the suite
     )
     assert (done.returncode, done.stderr) == (3, "")
+
+
+# -- expacti oversight ------------------------------------------------------------------
+
+
+def oversight(port_url: str, *argv: str) -> int:
+    return main(["oversight", "--url", port_url, "--token", TOKEN, *argv])
+
+
+def test_oversight_available_is_one_line_and_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
+    with http_peer(200, make_oversight_report()) as peer:
+        assert oversight(peer.ws_url) == 0
+    out, err = capsys.readouterr()
+    assert out == (
+        "available: 2 of 3 reviewers online may decide (1 senior); within working hours "
+        "Mon-Fri 09:00-17:30 Europe/Berlin; undecided commands are escalated after 300 s\n"
+    )
+    assert err == ""
+
+
+def test_oversight_unavailable_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
+    body = make_oversight_report(
+        available=False,
+        eligible_online=0,
+        within_working_hours=False,
+        working_hours={"timezone": "UTC", "days": [1, 3, 4, 7], "start": "08:00", "end": "16:00"},
+        timeout_action="deny",
+    )
+    with http_peer(200, body) as peer:
+        assert oversight(peer.ws_url) == 3
+    assert capsys.readouterr().out == (
+        "unavailable: 0 of 3 reviewers online may decide (1 senior); outside working hours "
+        "Mon,Wed-Thu,Sun 08:00-16:00 UTC; undecided commands are denied after 300 s\n"
+    )
+
+
+def test_oversight_json_has_the_servers_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    body = make_oversight_report(within_working_hours=None, working_hours=None)
+    with http_peer(200, body) as peer:
+        assert oversight(peer.ws_url, "--json") == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == body | {"checked_at": "2026-11-21T10:00:00+00:00"}
+
+
+def test_oversight_failures_are_one_line_and_125(capsys: pytest.CaptureFixture[str]) -> None:
+    with http_peer(401, {"error": {"code": "unauthenticated", "message": "bad token"}}) as peer:
+        assert oversight(peer.ws_url) == 125
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("expacti: the server refused the token")
+    assert err.count("\n") == 1
+
+
+def test_oversight_needs_url_and_token(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["oversight", "--token", TOKEN]) == 2
+    assert "set EXPACTI_URL" in capsys.readouterr().err
+    monkeypatch.setenv("EXPACTI_URL", "ws://127.0.0.1:9/shell/ws")
+    assert main(["oversight"]) == 2
+    assert "set EXPACTI_TOKEN" in capsys.readouterr().err

@@ -21,6 +21,7 @@ from expacti import (
     Decision,
     ExpactiClient,
     ExpactiConnectionError,
+    Progress,
     _client,
 )
 from peer import TOKEN, Peer, accepted, decision, fake_server, send, wait_for
@@ -75,6 +76,27 @@ async def test_denial_raises_in_the_calling_thread() -> None:
     assert (denied.reviewer, denied.command) == ("alice", "rm -rf /srv")
     assert (result.approved, result.decision) == (False, "denied")
     assert not thread.is_alive()  # the with block closed the client
+
+
+async def test_on_progress_is_called_for_a_blocking_run() -> None:
+    async def partial(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        pending = accepted(submit)
+        await send(ws, pending)
+        progress = {"type": "progress", "request_id": submit["request_id"], "command_id": "cmd_1"}
+        progress |= {"approvals": 1, "required": 2, "approvers": ["alice"], "escalated": False}
+        await send(ws, progress | {"expires_at": pending["expires_at"]})
+        await send(ws, decision(submit, reviewer="bob", approvers=["alice", "bob"]))
+
+    seen: list[Progress] = []
+    async with fake_server(partial) as peer:
+        client = ExpactiClient(url=peer.url, token=TOKEN)
+        try:
+            result = await asyncio.to_thread(client.run, "make deploy", on_progress=seen.append)
+        finally:
+            await asyncio.to_thread(client.close)
+    assert [(p.approvals, p.approvers) for p in seen] == [(1, ("alice",))]
+    assert result.approvers == ("alice", "bob")
 
 
 async def test_many_threads_share_one_client() -> None:

@@ -6,10 +6,6 @@ import base64
 import hashlib
 import json
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +31,7 @@ from expacti._encryption import (
     parse_key_list,
 )
 from expacti._frames import submit_frame
+from http_peer import HttpPeer, http_peer
 from peer import TOKEN, Peer, decision, fake_server, send
 
 VECTORS = Path(__file__).resolve().parents[3] / "protocol" / "vectors"
@@ -136,46 +133,22 @@ def test_no_key_or_no_trusted_key_is_refused(private_keys: list[rsa.RSAPrivateKe
     assert choose_keys([key], [pinned]) == [key]
 
 
-@contextmanager
-def key_server(status: int, body: dict[str, Any]) -> Iterator[tuple[str, list[str]]]:
-    """A stand-in for GET /api/v1/keys; yields its URL and the Authorization headers seen."""
-    seen: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            seen.append(self.headers.get("Authorization", ""))
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/api/v1/keys", seen
-    finally:
-        server.shutdown()
-        server.server_close()
+def keys_at(peer: HttpPeer) -> str:
+    return peer.url("/api/v1/keys")
 
 
 async def test_keys_are_fetched_with_the_agent_token(
     monkeypatch: pytest.MonkeyPatch, private_keys: list[rsa.RSAPrivateKey]
 ) -> None:
     items = [{"id": "key_1", "public_key": _spki(private_keys[0])}]
-    with key_server(200, {"items": items}) as (url, seen):
-        monkeypatch.setattr(_encryption, "keys_url", lambda _: url)
+    with http_peer(200, {"items": items}) as peer:
+        monkeypatch.setattr(_encryption, "keys_url", lambda _: keys_at(peer))
         keys = await fetch_reviewer_keys("ws://x/shell/ws", TOKEN, timeout=5)
     assert [k.id for k in keys] == ["key_1"]
-    assert seen == [f"Bearer {TOKEN}"]
+    assert peer.seen == [("/api/v1/keys", f"Bearer {TOKEN}")]
     for status, error in ((401, ExpactiAuthenticationError), (404, ExpactiEncryptionError)):
-        with key_server(status, {"error": {}}) as (url, _):
-            monkeypatch.setattr(_encryption, "keys_url", lambda _, url=url: url)
+        with http_peer(status, {"error": {}}) as failing:
+            monkeypatch.setattr(_encryption, "keys_url", lambda _, p=failing: keys_at(p))
             with pytest.raises(error):
                 await fetch_reviewer_keys("ws://x/shell/ws", TOKEN, timeout=5)
 
@@ -189,8 +162,8 @@ async def test_run_encrypt_sends_only_the_label_and_the_envelope(
     monkeypatch: pytest.MonkeyPatch, private_keys: list[rsa.RSAPrivateKey]
 ) -> None:
     items = [{"id": "key_1", "public_key": _spki(private_keys[0])}]
-    with key_server(200, {"items": items}) as (url, _):
-        monkeypatch.setattr(_encryption, "keys_url", lambda _: url)
+    with http_peer(200, {"items": items}) as keys:
+        monkeypatch.setattr(_encryption, "keys_url", lambda _: keys_at(keys))
         async with fake_server(_approve) as peer, AsyncExpactiClient(peer.url, TOKEN) as client:
             result = await client.run("cat /etc/shadow", encrypt=True, label="read shadow")
     (submit,) = peer.submits
@@ -200,9 +173,24 @@ async def test_run_encrypt_sends_only_the_label_and_the_envelope(
     assert (result.approved, result.command) == (True, "cat /etc/shadow")
 
 
+async def test_an_edit_of_an_encrypted_command_is_never_run(
+    monkeypatch: pytest.MonkeyPatch, private_keys: list[rsa.RSAPrivateKey]
+) -> None:
+    async def edit(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        await send(ws, decision(submit, command="cat /etc/passwd", edited=True))
+
+    items = [{"id": "key_1", "public_key": _spki(private_keys[0])}]
+    with http_peer(200, {"items": items}) as keys:
+        monkeypatch.setattr(_encryption, "keys_url", lambda _: keys_at(keys))
+        async with fake_server(edit) as peer, AsyncExpactiClient(peer.url, TOKEN) as client:
+            with pytest.raises(ExpactiProtocolError, match="edit of an end-to-end encrypted"):
+                await client.run("cat /etc/shadow", encrypt=True)
+
+
 async def test_run_encrypt_without_keys_sends_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    with key_server(200, {"items": []}) as (url, _):
-        monkeypatch.setattr(_encryption, "keys_url", lambda _: url)
+    with http_peer(200, {"items": []}) as keys:
+        monkeypatch.setattr(_encryption, "keys_url", lambda _: keys_at(keys))
         async with fake_server(_approve) as peer, AsyncExpactiClient(peer.url, TOKEN) as client:
             with pytest.raises(ExpactiEncryptionError, match="nothing was sent"):
                 await client.run("ls", encrypt=True)

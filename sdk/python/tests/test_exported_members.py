@@ -9,6 +9,7 @@ import expacti
 
 PUBLIC = [
     "AsyncExpactiClient",
+    "AsyncSession",
     "CommandDeniedException",
     "CommandTimeoutException",
     "Decision",
@@ -18,6 +19,10 @@ PUBLIC = [
     "ExpactiEncryptionError",
     "ExpactiError",
     "ExpactiProtocolError",
+    "Oversight",
+    "Progress",
+    "Session",
+    "WorkingHours",
     "__version__",
 ]
 

@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from expacti import ExpactiProtocolError
+from expacti import ExpactiProtocolError, Progress
 from expacti._frames import (
     Accepted,
     DecisionFrame,
     ErrorFrame,
     Hello,
     Pong,
+    ProgressFrame,
     cancel_frame,
     parse_server_frame,
     ping_frame,
+    session_end_frame,
     submit_frame,
 )
+from factories import make_decision
 
 VECTORS = Path(__file__).resolve().parents[3] / "protocol" / "vectors"
 SERVER_CASES: list[dict[str, Any]] = json.loads((VECTORS / "server_frames.json").read_text())[
@@ -30,7 +34,18 @@ CLIENT_CASES: list[dict[str, Any]] = json.loads((VECTORS / "client_frames.json")
     "cases"
 ]
 TYPES = {"hello": Hello, "accepted": Accepted, "decision": DecisionFrame, "pong": Pong}
-TYPES["error"] = ErrorFrame
+TYPES |= {"error": ErrorFrame, "progress": ProgressFrame}
+
+
+def server_case(name: str) -> dict[str, Any]:
+    frame: dict[str, Any] = next(c for c in SERVER_CASES if c["name"] == name)["frame"]
+    return frame
+
+
+def parse_decision(name: str) -> DecisionFrame:
+    frame = parse_server_frame(json.dumps(server_case(name)))
+    assert isinstance(frame, DecisionFrame)
+    return frame
 
 
 def test_the_vectors_are_there() -> None:
@@ -67,6 +82,55 @@ def test_decision_fields_reach_the_public_decision_unchanged() -> None:
         assert getattr(decision, name) == wire[name]
     assert decision.anomalies == tuple(wire["anomalies"])
     assert decision.command == "rm -rf /tmp/x"
+
+
+def test_an_edited_decision_carries_the_edited_command_and_keeps_the_original() -> None:
+    wire = server_case("decision-edited")
+    decision = parse_decision("decision-edited").to_decision("terraform apply")
+    assert decision.command == wire["command"] == "terraform apply -target=module.web"
+    assert decision.original_command == "terraform apply"
+    assert (decision.edited, decision.approvers) == (True, ("alice",))
+
+
+def test_without_an_edit_the_command_is_the_agents_own_text() -> None:
+    # An encrypted command's server copy is only its label: the local plaintext counts.
+    decision = parse_decision("decision-multi-party").to_decision("psql -c 'select 1'")
+    assert decision.command == decision.original_command == "psql -c 'select 1'"
+    assert (decision.edited, decision.approvers) == (False, ("alice", "bob"))
+
+
+def test_a_decision_from_an_older_server_has_the_defaults() -> None:
+    frame = parse_decision("decision-denied")
+    assert (frame.command, frame.edited, frame.approvers) == (None, False, ())
+    decision = frame.to_decision("rm -rf /tmp/x")
+    assert (decision.command, decision.original_command) == ("rm -rf /tmp/x", "rm -rf /tmp/x")
+    assert (decision.edited, decision.approvers) == (False, ())
+
+
+def test_an_edit_without_the_edited_command_never_becomes_a_decision() -> None:
+    frame = replace(parse_decision("decision-edited"), command=None)
+    with pytest.raises(ExpactiProtocolError, match="without the edited command"):
+        frame.to_decision("terraform apply")
+
+
+def test_a_decision_built_without_original_command_asked_for_its_command() -> None:
+    assert make_decision(command="ls").original_command == "ls"
+    assert make_decision(command="ls -a", original_command="ls").original_command == "ls"
+
+
+def test_progress_reaches_the_public_progress_unchanged() -> None:
+    wire = server_case("progress")
+    frame = parse_server_frame(json.dumps(wire))
+    assert isinstance(frame, ProgressFrame)
+    assert frame.request_id == wire["request_id"]
+    assert frame.to_progress() == Progress(
+        command_id=wire["command_id"],
+        approvals=1,
+        required=2,
+        approvers=("alice",),
+        escalated=False,
+        expires_at=datetime(2026, 11, 21, 10, 6, tzinfo=UTC),
+    )
 
 
 def test_invalid_frame_keeps_its_request_id_for_routing() -> None:
@@ -154,6 +218,13 @@ def test_submit_frame_with_every_field_matches_the_full_vector() -> None:
         session=vector["session"],
         context=vector["context"],
     )
+    assert json.loads(text) == vector
+
+
+@pytest.mark.parametrize("name", ["session-end-completed", "session-end-failed"])
+def test_session_end_frames_match_the_vectors(name: str) -> None:
+    vector = next(c for c in CLIENT_CASES if c["name"] == name)["frame"]
+    text = session_end_frame(session_id=vector["session_id"], status=vector["status"])
     assert json.loads(text) == vector
 
 

@@ -5,12 +5,32 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from expacti import ExpactiConnectionError
+import pytest
+
+from expacti import ExpactiConnectionError, Progress
+from expacti._frames import ProgressFrame
 from expacti._pending import GRACE_SECONDS, MAX_TIMEOUT_SECONDS, PendingCommand, policy_seconds
 
 
-def pending(timeout: float | None, policy: int | None = None) -> PendingCommand:
-    return PendingCommand("r-1", "ls", "{}", timeout=timeout, policy=policy)
+def pending(
+    timeout: float | None, policy: int | None = None, seen: list[Progress] | None = None
+) -> PendingCommand:
+    return PendingCommand(
+        "r-1",
+        "ls",
+        "{}",
+        timeout=timeout,
+        policy=policy,
+        on_progress=None if seen is None else seen.append,
+    )
+
+
+EXPIRES = datetime(2026, 11, 21, 10, 1, tzinfo=UTC)
+
+
+def progress(*, escalated: bool, expires_at: datetime, approvals: int = 1) -> ProgressFrame:
+    approvers = ("alice",) * approvals
+    return ProgressFrame("r-1", "cmd_1", approvals, 2, approvers, escalated, expires_at)
 
 
 async def test_before_the_submit_is_sent_the_deadline_counts_from_the_call() -> None:
@@ -96,3 +116,65 @@ async def test_a_delivered_event_wakes_the_waiter() -> None:
         await waiting.wait(never, 3600)
     assert waiting.take() is error
     assert waiting.take() is None
+
+
+async def test_an_escalation_extends_a_wait_without_timeout_by_what_the_server_added() -> None:
+    waiting = pending(None, policy=60)
+    waiting.sent()
+    deadline = waiting.deadline
+    waiting.expires(EXPIRES)
+    waiting.progressed(progress(escalated=True, expires_at=EXPIRES + timedelta(seconds=90)))
+    assert waiting.deadline == deadline + 90
+    # Later frames of the escalated command repeat its expires_at: nothing moves again.
+    waiting.progressed(progress(escalated=True, expires_at=EXPIRES + timedelta(seconds=90)))
+    assert waiting.deadline == deadline + 90
+    assert waiting.expires_at == EXPIRES + timedelta(seconds=90)
+
+
+async def test_an_escalation_extends_the_wait_at_most_by_the_protocol_maximum() -> None:
+    waiting = pending(None, policy=60)
+    deadline = waiting.deadline
+    waiting.expires(EXPIRES)
+    waiting.progressed(progress(escalated=True, expires_at=EXPIRES + timedelta(days=1)))
+    assert waiting.deadline == deadline + MAX_TIMEOUT_SECONDS
+
+
+@pytest.mark.parametrize(
+    ("timeout", "escalated"), [(30.0, True), (None, False)], ids=["own-timeout", "not-escalated"]
+)
+async def test_only_an_escalation_of_a_run_without_timeout_moves_the_deadline(
+    timeout: float | None, escalated: bool
+) -> None:
+    waiting = pending(timeout, policy=60)
+    deadline = waiting.deadline
+    waiting.expires(EXPIRES)
+    waiting.progressed(progress(escalated=escalated, expires_at=EXPIRES + timedelta(minutes=5)))
+    assert waiting.deadline == deadline
+    assert waiting.expires_at == EXPIRES + timedelta(minutes=5)
+
+
+async def test_progress_is_reported_and_a_raising_callback_is_only_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    seen: list[Progress] = []
+    pending(None, seen=seen).progressed(progress(escalated=False, expires_at=EXPIRES))
+    assert [(p.approvals, p.required, p.approvers) for p in seen] == [(1, 2, ("alice",))]
+
+    def broken(_: Progress) -> None:
+        raise RuntimeError("callback bug")
+
+    waiting = PendingCommand("r-2", "ls", "{}", timeout=None, on_progress=broken)
+    waiting.progressed(progress(escalated=False, expires_at=EXPIRES))
+    assert "on_progress callback of r-2 raised" in caplog.text
+    assert "callback bug" in caplog.text
+
+
+async def test_a_coroutine_function_as_on_progress_is_refused_without_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def callback(_: Progress) -> None:
+        raise AssertionError("never runs")
+
+    waiting = PendingCommand("r-3", "ls", "{}", timeout=None, on_progress=callback)
+    waiting.progressed(progress(escalated=False, expires_at=EXPIRES))  # warnings are errors
+    assert "on_progress must be a plain function" in caplog.text

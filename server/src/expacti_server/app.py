@@ -10,9 +10,12 @@ import structlog
 from fastapi import FastAPI
 
 from expacti_server import __version__
+from expacti_server.agent_sessions.routes import router as sessions_router
+from expacti_server.anomalies.routes import router as anomalies_router
 from expacti_server.api import errors
 from expacti_server.api.body_limit import BodySizeLimit
 from expacti_server.api.health import router as health_router
+from expacti_server.approvals.routes import router as approvals_router
 from expacti_server.audit.routes import router as audit_router
 from expacti_server.commands.routes import router as commands_router
 from expacti_server.db.migrate import upgrade_to_head
@@ -20,8 +23,11 @@ from expacti_server.encryption.routes import router as keys_router
 from expacti_server.identity.demo import live_demo_credentials, seed_demo
 from expacti_server.identity.routes import router as identity_router
 from expacti_server.identity.session_routes import router as session_router
+from expacti_server.oversight.routes import router as oversight_router
+from expacti_server.policy.risk import default_registry
 from expacti_server.services import Services
 from expacti_server.settings import Settings
+from expacti_server.suggestions.routes import router as suggestions_router
 from expacti_server.targets.routes import router as targets_router
 from expacti_server.webapp.routes import router as web_app_router
 from expacti_server.whitelist.routes import router as whitelist_router
@@ -37,6 +43,9 @@ class DemoTokensOutsideEval(RuntimeError):
 
 async def start(services: Services) -> None:
     """Migrate, refuse unsafe state, warm the caches and re-arm pending deadlines."""
+    # Load the risk rules (third-party ones too) now: a broken plugin stops the start,
+    # not the first submission.
+    risk_rules = default_registry().rules
     await upgrade_to_head(services.database)
     if services.settings.eval_mode:
         await seed_demo(services.database)
@@ -53,7 +62,13 @@ async def start(services: Services) -> None:
     # garbage collector from rescanning it on every collection.
     gc.collect()
     gc.freeze()
-    log.info("server_ready", version=__version__, rules=rules, pending=pending)
+    log.info(
+        "server_ready",
+        version=__version__,
+        rules=rules,
+        pending=pending,
+        risk_rules=[rule.id for rule in risk_rules],
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -70,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await services.commands.news.drain()
             services.whitelist.previewer.close()
             await services.commands.scheduler.aclose()
+            await services.suggestions.aclose()
             await services.database.dispose()
 
     app = FastAPI(
@@ -95,6 +111,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         keys_router,
         session_router,
         audit_router,
+        approvals_router,
+        sessions_router,
+        anomalies_router,
+        oversight_router,
+        suggestions_router,
         web_app_router,
     ):
         app.include_router(router)

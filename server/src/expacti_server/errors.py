@@ -13,11 +13,15 @@ code when the connection cannot go on).
     ├── AuthenticationFailed          401 unauthenticated
     ├── PermissionDenied              403 forbidden
     │   ├── CsrfCheckFailed           403 csrf_check_failed
-    │   └── UnreadableCommand         403 cannot_read_encrypted
+    │   ├── UnreadableCommand         403 cannot_read_encrypted
+    │   ├── NotEligible               403 not_eligible
+    │   └── SeparationOfDuties        403 separation_of_duties
     ├── NotFound                      404 not_found
     ├── Conflict                      409 conflict
     │   ├── AlreadyDecided            409 already_decided
     │   ├── RuleMatchesDenied         409 rule_matches_denied
+    │   ├── AlreadyVoted              409 already_voted
+    │   ├── SuggestionNotOpen         409 suggestion_not_open
     │   └── RequestIdConflict         409 request_id_conflict
     ├── PayloadTooLarge               413 payload_too_large
     │   └── CommandTooLarge           413 command_too_large
@@ -26,6 +30,7 @@ code when the connection cannot go on).
     │   ├── InvalidFrame              422 invalid_frame
     │   ├── UnknownFrameType          422 unknown_frame_type
     │   ├── InvalidPattern            422 invalid_pattern
+    │   ├── PolicyUnsatisfiable       422 policy_unsatisfiable
     │   └── InvalidPublicKey          422 invalid_public_key
     ├── TooManyPending                429 too_many_pending
     └── ServiceUnavailable            503 unavailable
@@ -86,6 +91,20 @@ class UnreadableCommand(PermissionDenied):
     )
 
 
+class NotEligible(PermissionDenied):
+    """The reviewer's role may not decide this command (routing by risk, target or pattern)."""
+
+    code = "not_eligible"
+    default_message = "your role may not decide this command"
+
+
+class SeparationOfDuties(PermissionDenied):
+    """The reviewer is linked to the agent that submitted the command, so may not approve it."""
+
+    code = "separation_of_duties"
+    default_message = "you are linked to the agent that submitted this command"
+
+
 class NotFound(ExpactiError):
     """No such object in the caller's organisation."""
 
@@ -117,6 +136,20 @@ class RuleMatchesDenied(Conflict):
         "this rule would have approved commands that were denied; "
         "send confirm_denied_matches: true to save it anyway"
     )
+
+
+class AlreadyVoted(Conflict):
+    """This reviewer already approved this command; one reviewer never counts twice."""
+
+    code = "already_voted"
+    default_message = "you already voted on this command"
+
+
+class SuggestionNotOpen(Conflict):
+    """A rule suggestion was already accepted, dismissed or withdrawn."""
+
+    code = "suggestion_not_open"
+    default_message = "this suggestion is no longer open"
 
 
 class RequestIdConflict(Conflict):
@@ -176,6 +209,13 @@ class InvalidPattern(InvalidRequest):
 
     code = "invalid_pattern"
     default_message = "invalid whitelist pattern"
+
+
+class PolicyUnsatisfiable(InvalidRequest):
+    """A policy (or a change of role) would leave fewer eligible reviewers than it needs."""
+
+    code = "policy_unsatisfiable"
+    default_message = "not enough reviewers could ever satisfy this policy"
 
 
 class InvalidPublicKey(InvalidRequest):

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from expacti_server.agent_sessions.service import AgentSessionService
+from expacti_server.anomalies.service import AnomalyService
+from expacti_server.approvals.service import ApprovalService
+from expacti_server.commands.activity_loader import ActivityLoader
 from expacti_server.commands.reviewer_news import ReviewerNews
 from expacti_server.commands.service import CommandService
 from expacti_server.commands.submission import Limits
@@ -11,8 +15,10 @@ from expacti_server.db.engine import Database
 from expacti_server.encryption.service import ReviewerKeyService
 from expacti_server.identity.authenticator import Authenticator
 from expacti_server.identity.orgs import OrgService
+from expacti_server.oversight.service import OversightService
 from expacti_server.realtime.reviewer_feed import ReviewerFeed
 from expacti_server.settings import Settings
+from expacti_server.suggestions.service import SuggestionService
 from expacti_server.targets.service import TargetGroupService
 from expacti_server.whitelist.cache import WhitelistCache
 from expacti_server.whitelist.preview import RulePreviewer
@@ -31,6 +37,11 @@ class Services:
     targets: TargetGroupService
     keys: ReviewerKeyService
     commands: CommandService
+    approvals: ApprovalService
+    sessions: AgentSessionService
+    anomalies: AnomalyService
+    oversight: OversightService
+    suggestions: SuggestionService
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -43,6 +54,9 @@ class Services:
         targets = TargetGroupService(database)
         previewer = RulePreviewer(database, targets, cache)
         keys = ReviewerKeyService(database)
+        feed = ReviewerFeed()
+        approvals = ApprovalService(database, orgs, feed)
+        sessions = AgentSessionService(database)
         commands = CommandService(
             database=database,
             limits=Limits(
@@ -56,9 +70,14 @@ class Services:
             whitelist=cache,
             targets=targets,
             keys=keys,
-            news=ReviewerNews(ReviewerFeed(), database),
+            news=ReviewerNews(feed, database),
             previewer=previewer,
+            approvals=approvals,
+            sessions=sessions,
+            activity=ActivityLoader(database),
         )
+        suggestions = SuggestionService(database, cache, previewer, targets)
+        commands.observe_decisions(suggestions.observe)
         return cls(
             settings=settings,
             database=database,
@@ -68,4 +87,9 @@ class Services:
             targets=targets,
             keys=keys,
             commands=commands,
+            approvals=approvals,
+            sessions=sessions,
+            anomalies=AnomalyService(database),
+            oversight=OversightService(orgs, approvals, feed, targets),
+            suggestions=suggestions,
         )

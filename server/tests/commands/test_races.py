@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from expacti_server.commands.record import DecisionView
+from expacti_server.commands.record import WaitEvent
 from expacti_server.commands.submission import Submission
 from expacti_server.errors import AlreadyDecided, TooManyPending
 from expacti_server.services import Services
@@ -17,7 +17,7 @@ from tests.commands.conftest import another_agent, principals, running_core, wri
 
 async def test_a_submit_cancelled_mid_store_still_gets_its_timeout(core: Services) -> None:
     agent, reviewer = await principals(core)
-    delivered: list[DecisionView] = []
+    delivered: list[WaitEvent] = []
     with write_lock(core):
         task = asyncio.create_task(
             core.commands.submit(

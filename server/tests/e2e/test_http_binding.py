@@ -46,7 +46,11 @@ async def test_submit_then_long_poll_until_a_reviewer_decides(
         "rule_id",
         "risk_score",
         "anomalies",
+        "command",
+        "edited",
+        "approvers",
     }
+    assert (decision["edited"], decision["approvers"]) == (False, ["alice"])
 
 
 async def test_resubmitting_a_request_id_returns_the_same_command(

@@ -67,7 +67,7 @@ async def test_denial_reaches_the_waiting_agent_and_is_final(
         "no",
     )
     assert decision["risk_score"] >= 70
-    assert "recursive_delete" in decision["anomalies"]
+    assert "destructive" in decision["anomalies"]
 
     again = await http.post(
         f"/api/v1/commands/{command_id}/approve", headers=org.reviewer_headers()

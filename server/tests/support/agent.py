@@ -38,5 +38,13 @@ class RawAgent:
         await self.send({"type": "submit", "request_id": request_id, "command": command, **fields})
         return await self.recv()
 
+    async def submit_for(self, request_id: str, command: str, **fields: Any) -> dict[str, Any]:
+        """Send a submit; return the first reply about it, skipping frames about others."""
+        await self.send({"type": "submit", "request_id": request_id, "command": command, **fields})
+        while True:
+            frame = await self.recv()
+            if frame.get("request_id") == request_id:
+                return frame
+
     async def close(self) -> None:
         await self.ws.close()

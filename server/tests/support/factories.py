@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 
 from expacti_server.db.engine import Database
+from expacti_server.identity.roles import ReviewerRole
 from expacti_server.identity.secrets import CredentialKind
 from expacti_server.identity.service import issue_credential
 
@@ -33,8 +34,13 @@ async def make_org(database: Database, *, agents: int = 1) -> OrgTokens:
         agent = await issue_credential(
             conn, org_name=name, kind=CredentialKind.AGENT_TOKEN, principal_name="agent-1"
         )
+        # Alice is the org's first reviewer and its admin, as an org's founder would be.
         reviewer = await issue_credential(
-            conn, org_name=name, kind=CredentialKind.REVIEWER_TOKEN, principal_name="alice"
+            conn,
+            org_name=name,
+            kind=CredentialKind.REVIEWER_TOKEN,
+            principal_name="alice",
+            reviewer_role=ReviewerRole.ADMIN,
         )
         api_key = await issue_credential(
             conn, org_name=name, kind=CredentialKind.API_KEY, principal_name="alice"
@@ -47,5 +53,20 @@ async def make_agent_token(database: Database, org: OrgTokens, name: str) -> str
     async with database.write() as conn:
         issued = await issue_credential(
             conn, org_name=org.name, kind=CredentialKind.AGENT_TOKEN, principal_name=name
+        )
+    return issued.secret
+
+
+async def make_reviewer_token(
+    database: Database, org: OrgTokens, name: str, role: ReviewerRole = ReviewerRole.REVIEWER
+) -> str:
+    """Another reviewer in the same org, with ``role``."""
+    async with database.write() as conn:
+        issued = await issue_credential(
+            conn,
+            org_name=org.name,
+            kind=CredentialKind.REVIEWER_TOKEN,
+            principal_name=name,
+            reviewer_role=role,
         )
     return issued.secret

@@ -51,7 +51,7 @@ describe("command card rendering", () => {
         command: "make && deploy",
         parts: ["make", "deploy"],
         risk_score: 85,
-        anomalies: ["new_target", "off_hours"],
+        anomalies: ["novelty", "unusual_activity"],
         session: { id: "s", goal: "Ship it", steps: ["build", "deploy", "verify"], current_step: 1 },
       }),
       makeCommand({ id: "c2", risk_score: 45 }),
@@ -62,8 +62,8 @@ describe("command card rendering", () => {
     expect(c1.getByText(/High risk · 85/)).toBeInTheDocument();
     expect(within(mustCard("c2")).getByText(/Medium risk · 45/)).toBeInTheDocument();
     expect(within(mustCard("c3")).getByText(/Low risk · 5/)).toBeInTheDocument();
-    expect(c1.getByText("new_target")).toBeInTheDocument();
-    expect(c1.getByText("off_hours")).toBeInTheDocument();
+    expect(c1.getByText("novelty")).toBeInTheDocument();
+    expect(c1.getByText("unusual_activity")).toBeInTheDocument();
     expect(within(c1.getByRole("list", { name: "Parts of the command" })).getAllByRole("listitem")).toHaveLength(2);
     const steps = within(c1.getByRole("list", { name: "Session steps" })).getAllByRole("listitem");
     expect(steps.map((s) => s.className)).toEqual(["step step--done", "step step--current", "step step--todo"]);

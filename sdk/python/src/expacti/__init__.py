@@ -4,6 +4,7 @@ from expacti import ExpactiClient
 
 client = ExpactiClient(url="ws://localhost:3001/shell/ws", token="demo-shell-token")
 decision = client.run("terraform apply")  # blocks until a human decides
+# run decision.command: a reviewer may have edited it (decision.edited)
 """
 
 import logging
@@ -20,10 +21,14 @@ from ._errors import (
     ExpactiError,
     ExpactiProtocolError,
 )
+from ._oversight import Oversight, WorkingHours
+from ._progress import Progress
+from ._session import AsyncSession, Session
 from ._version import __version__
 
 __all__ = [
     "AsyncExpactiClient",
+    "AsyncSession",
     "CommandDeniedException",
     "CommandTimeoutException",
     "Decision",
@@ -33,6 +38,10 @@ __all__ = [
     "ExpactiEncryptionError",
     "ExpactiError",
     "ExpactiProtocolError",
+    "Oversight",
+    "Progress",
+    "Session",
+    "WorkingHours",
     "__version__",
 ]
 

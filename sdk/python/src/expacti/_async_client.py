@@ -7,7 +7,7 @@ import contextlib
 import logging
 import math
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Final, Self
 
@@ -44,11 +44,16 @@ from ._frames import (
     DecisionFrame,
     ErrorFrame,
     Hello,
+    ProgressFrame,
+    SessionStatus,
     cancel_frame,
     parse_server_frame,
+    session_end_frame,
     submit_frame,
 )
-from ._pending import MAX_TIMEOUT_SECONDS, PendingCommand, policy_seconds
+from ._oversight import Oversight, fetch_oversight
+from ._pending import MAX_TIMEOUT_SECONDS, PendingCommand, ProgressCallback, policy_seconds
+from ._session import AsyncSession
 
 __all__ = ["AsyncExpactiClient"]
 
@@ -125,6 +130,7 @@ class AsyncExpactiClient:
         raise_on_deny: bool = True,
         encrypt: bool = False,
         label: str | None = None,
+        on_progress: ProgressCallback | None = None,
     ) -> Decision:
         """Submit ``command`` for approval and wait for the decision.
 
@@ -132,6 +138,15 @@ class AsyncExpactiClient:
         CommandDeniedException and a timeout CommandTimeoutException, unless
         ``raise_on_deny`` is false; then the Decision is returned and ``approved`` is false.
         ``timeout`` (seconds, at most 600) is how long a human has to decide.
+
+        Run ``Decision.command``, not ``command``: a reviewer may have edited it before
+        approving (``Decision.edited``).
+
+        ``on_progress`` is called with a Progress after each partial approval of a command
+        that needs several, and when the command is escalated. It runs on the event loop,
+        so it must return quickly; an exception it raises is logged and the wait goes on.
+        An escalation extends the wait of a run without ``timeout`` by as much as the
+        server extended the command's.
 
         With ``encrypt=True`` only reviewers' browsers can read the command: it is
         encrypted for the organisation's reviewer keys (``GET /api/v1/keys``; only those
@@ -165,7 +180,9 @@ class AsyncExpactiClient:
         )
         self._check_frame_size(frame)
         policy = policy_seconds(self._hello.limits) if self._hello else None
-        pending = PendingCommand(request_id, command, frame, timeout=timeout, policy=policy)
+        pending = PendingCommand(
+            request_id, command, frame, timeout=timeout, policy=policy, on_progress=on_progress
+        )
         self._pending[request_id] = pending
         try:
             result = await self._wait_for_decision(pending)
@@ -174,7 +191,49 @@ class AsyncExpactiClient:
             raise
         finally:
             del self._pending[request_id]
+        if result.edited and encrypt:
+            # The server cannot read an encrypted command, so it refuses edits of one; a
+            # decision claiming one is untrustworthy and nothing of it may run.
+            raise ExpactiProtocolError(
+                "the server reported an edit of an end-to-end encrypted command; not running it",
+                request_id=request_id,
+            )
         return _outcome(result.to_decision(command), raise_on_deny=raise_on_deny)
+
+    def session(self, *, goal: str, steps: Sequence[str] | None = None) -> AsyncSession:
+        """A session: commands run towards ``goal``, through ``steps``, shown to reviewers.
+
+        ``async with client.session(goal=..., steps=[...]) as s: await s.run(...)``; see
+        AsyncSession. ValueError for a blank goal or more than 1000 characters, or steps
+        that are not 1-100 distinct non-blank strings.
+        """
+        return AsyncSession(self, goal=goal, steps=steps)
+
+    async def oversight(self) -> Oversight:
+        """Whether a reviewer who may decide for this agent is online now.
+
+        Check it before a long unattended job and degrade gracefully when nobody is there,
+        instead of waiting into a timeout. ``GET /api/v1/oversight`` with the agent token;
+        raises ExpactiAuthenticationError (token refused), ExpactiConnectionError (server
+        unreachable or failing) or ExpactiProtocolError (invalid answer, or a server
+        without the endpoint: code ``not_found``).
+        """
+        self._check_open()
+        return await fetch_oversight(self._url, self._token, timeout=self._connect_timeout)
+
+    async def _send_session_end(self, session_id: str, status: SessionStatus) -> None:
+        """Send ``session_end``, reconnecting if needed, within ``connect_timeout``."""
+        deadline = asyncio.get_running_loop().time() + self._connect_timeout
+        conn = await self._connection(deadline=deadline)
+        try:
+            async with asyncio.timeout_at(deadline):
+                sent = await conn.send(session_end_frame(session_id=session_id, status=status))
+        except TimeoutError:
+            raise ExpactiConnectionError(
+                f"could not send session_end to {self._url} in time"
+            ) from None
+        if not sent:
+            raise ExpactiConnectionError(f"lost the connection to {self._url} during session_end")
 
     async def _encrypt(self, command: str) -> dict[str, Any]:
         """The envelope of ``command`` for the org's (trusted) reviewer keys, fetched now."""
@@ -286,7 +345,10 @@ class AsyncExpactiClient:
             pending.command_id = event.command_id
             if isinstance(event, DecisionFrame):
                 return event
-            pending.expires(event.expires_at)  # informative: the deadline is made of durations
+            if isinstance(event, ProgressFrame):
+                pending.progressed(event)
+            else:
+                pending.expires(event.expires_at)  # informative: the deadline is durations
 
     async def _try_cancel(self, pending: PendingCommand, reason: str) -> None:
         """Best effort: ask the server to cancel; a lost connection cancels it anyway."""
@@ -425,7 +487,9 @@ class AsyncExpactiClient:
             policy = policy_seconds(frame.limits)
             for pending in self._pending.values():
                 pending.set_policy(policy)
-        elif isinstance(frame, Accepted | DecisionFrame | ErrorFrame) and frame.request_id:
+        elif isinstance(frame, Accepted | ProgressFrame | DecisionFrame | ErrorFrame) and (
+            frame.request_id
+        ):
             pending = self._pending.get(frame.request_id)
             if pending is not None:
                 pending.deliver(frame)

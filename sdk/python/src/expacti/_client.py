@@ -8,13 +8,17 @@ import contextlib
 import logging
 import threading
 import weakref
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
 from ._async_client import AsyncExpactiClient
 from ._decision import Decision
 from ._errors import ExpactiConnectionError
+from ._frames import SessionStatus
+from ._oversight import Oversight
+from ._pending import ProgressCallback
+from ._session import Session
 
 __all__ = ["ExpactiClient"]
 
@@ -87,14 +91,18 @@ class ExpactiClient:
         raise_on_deny: bool = True,
         encrypt: bool = False,
         label: str | None = None,
+        on_progress: ProgressCallback | None = None,
     ) -> Decision:
         """Submit ``command`` for approval and block until the decision; see AsyncExpactiClient.
 
         Returns the Decision when approved. A denial or cancellation raises
         CommandDeniedException and a timeout CommandTimeoutException, unless
         ``raise_on_deny`` is false; then the Decision is returned and ``approved`` is false.
+        Run ``Decision.command``: a reviewer may have edited it (``Decision.edited``).
         ``encrypt=True`` makes the command readable only by reviewers' browsers (``label``
         is what the server sees instead); ExpactiEncryptionError when that is impossible.
+        ``on_progress`` gets each Progress of a multi-party or escalated command; it runs on
+        the client's own thread, so it must return quickly and must not call the client.
         """
         return self._call(
             lambda: self._client.run(
@@ -106,8 +114,28 @@ class ExpactiClient:
                 raise_on_deny=raise_on_deny,
                 encrypt=encrypt,
                 label=label,
+                on_progress=on_progress,
             )
         )
+
+    def session(self, *, goal: str, steps: Sequence[str] | None = None) -> Session:
+        """A session: commands run towards ``goal``, through ``steps``, shown to reviewers.
+
+        ``with client.session(goal=..., steps=[...]) as s: s.run(...)``; see Session and
+        AsyncExpactiClient.session.
+        """
+        return Session(self, goal=goal, steps=steps)
+
+    def oversight(self) -> Oversight:
+        """Whether a reviewer who may decide for this agent is online now; blocking.
+
+        Check it before a long unattended job and degrade gracefully when nobody is there;
+        see AsyncExpactiClient.oversight for the errors.
+        """
+        return self._call(self._client.oversight)
+
+    def _send_session_end(self, session_id: str, status: SessionStatus) -> None:
+        self._call(lambda: self._client._send_session_end(session_id, status))
 
     def close(self) -> None:
         """Cancel what is still waiting, close the connection, stop the thread; idempotent.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -12,6 +11,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketExce
 from websockets.protocol import State
 
 from ._errors import ExpactiAuthenticationError
+from ._http import error_message
 from ._version import __version__
 
 __all__ = [
@@ -120,21 +120,9 @@ async def open_websocket(url: str, token: str, *, open_timeout: float) -> Client
     except InvalidStatus as exc:
         status = exc.response.status_code
         if status in (401, 403):
-            reason = _error_message(exc.response.body)
+            reason = error_message(exc.response.body)
             raise ExpactiAuthenticationError(
                 f"the server refused the token (HTTP {status}{': ' + reason if reason else ''})",
                 status_code=status,
             ) from None
         raise
-
-
-def _error_message(body: bytes | bytearray | None) -> str | None:
-    """The ``error.message`` of a JSON error body, if the body is one."""
-    if not body:  # websockets < 14 may give None
-        return None
-    try:
-        error = json.loads(body).get("error")
-    except (ValueError, AttributeError):
-        return None
-    message = error.get("message") if isinstance(error, dict) else None
-    return " ".join(message.split()) if isinstance(message, str) and message.strip() else None

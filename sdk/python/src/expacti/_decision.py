@@ -15,7 +15,10 @@ class Decision:
     """A command's final decision: the server's ``decision`` frame plus what was asked.
 
     ``approved`` is true only when ``decision`` is ``"approved"``; only then may the
-    command run.
+    command run. ``command`` is the command to run: the text the agent asked for
+    (``original_command``), unless a reviewer edited it before approving (``edited``),
+    then the edited text; never run ``original_command`` after an edit. ``approvers``
+    names the reviewers who approved, in order (empty when whitelisted or not approved).
     """
 
     approved: bool
@@ -30,3 +33,11 @@ class Decision:
     anomalies: tuple[str, ...]
     request_id: str
     command: str
+    edited: bool = False
+    approvers: tuple[str, ...] = ()
+    original_command: str = ""
+    """What the agent asked for; left out, it is ``command`` (nothing was edited)."""
+
+    def __post_init__(self) -> None:
+        if not self.original_command:
+            object.__setattr__(self, "original_command", self.command)

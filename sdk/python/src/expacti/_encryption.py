@@ -9,26 +9,17 @@ only here, only when encryption is asked for (the ``expacti[e2e]`` extra).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import hashlib
 import json
 import os
-import urllib.error
-import urllib.request
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import urlsplit, urlunsplit
 
-from ._errors import (
-    ExpactiAuthenticationError,
-    ExpactiConnectionError,
-    ExpactiEncryptionError,
-    ExpactiProtocolError,
-)
-from ._version import __version__
+from ._errors import ExpactiEncryptionError, ExpactiProtocolError
+from ._http import api_url, get_async
 
 __all__ = [
     "ALGORITHM",
@@ -47,7 +38,6 @@ ALGORITHM: Final = "RSA-OAEP-256+A256GCM"
 DEFAULT_LABEL: Final = "encrypted command"
 MAX_LABEL_CHARS: Final = 200
 _MIN_BITS: Final = 2048
-_MAX_BODY_BYTES: Final = 4 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,48 +62,22 @@ def require_cryptography() -> None:
 
 def keys_url(ws_url: str) -> str:
     """The HTTP URL of the key list beside a WebSocket URL (ws→http, wss→https)."""
-    parts = urlsplit(ws_url)
-    scheme = "https" if parts.scheme == "wss" else "http"
-    path = parts.path.rstrip("/")
-    prefix = path[: -len("/shell/ws")] if path.endswith("/shell/ws") else ""
-    return urlunsplit((scheme, parts.netloc, f"{prefix}/api/v1/keys", "", ""))
+    return api_url(ws_url, "/api/v1/keys")
 
 
 async def fetch_reviewer_keys(ws_url: str, token: str, *, timeout: float) -> list[ReviewerKey]:
     """The organisation's active reviewer keys, fetched with the agent token."""
-    body = await asyncio.to_thread(_get, keys_url(ws_url), token, timeout)
+    body = await get_async(
+        keys_url(ws_url), token, timeout=timeout, what="the reviewer key list", missing=_no_keys
+    )
     return parse_key_list(body)
 
 
-def _get(url: str, token: str, timeout: float) -> bytes:
-    request = urllib.request.Request(  # noqa: S310 - keys_url() only makes http(s) URLs
-        url,
-        headers={
-            "Authorization": f"Bearer {token}",
-            "Accept": "application/json",
-            "User-Agent": f"expacti-python/{__version__}",
-        },
+def _no_keys(url: str) -> ExpactiEncryptionError:
+    return ExpactiEncryptionError(
+        f"the server at {url} offers no reviewer keys (HTTP 404): it may predate "
+        "end-to-end encryption"
     )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            body: bytes = response.read(_MAX_BODY_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        if exc.code in (401, 403):
-            raise ExpactiAuthenticationError(
-                f"the server refused the token when listing reviewer keys (HTTP {exc.code})",
-                status_code=exc.code,
-            ) from None
-        if exc.code == 404:
-            raise ExpactiEncryptionError(
-                f"the server at {url} offers no reviewer keys (HTTP 404): it may predate "
-                "end-to-end encryption"
-            ) from None
-        raise ExpactiConnectionError(f"listing reviewer keys failed: HTTP {exc.code}") from None
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
-        raise ExpactiConnectionError(f"could not list reviewer keys at {url}: {exc}") from None
-    if len(body) > _MAX_BODY_BYTES:
-        raise ExpactiProtocolError("the reviewer key list is implausibly large")
-    return body
 
 
 def parse_key_list(body: bytes) -> list[ReviewerKey]:

@@ -7,14 +7,15 @@ ExpactiProtocolError, so a malformed ``decision`` can never be taken as an appro
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final, TypeAlias, cast, get_args
+from typing import Any, Final, Literal, TypeAlias, cast, get_args
 
 from ._decision import Decision, DecisionState
 from ._errors import ExpactiProtocolError
+from ._fields import Fields, load_json
+from ._progress import Progress
 
 __all__ = [
     "Accepted",
@@ -22,14 +23,21 @@ __all__ = [
     "ErrorFrame",
     "Hello",
     "Pong",
+    "ProgressFrame",
     "ServerFrame",
+    "SessionStatus",
     "cancel_frame",
     "parse_server_frame",
     "ping_frame",
+    "session_end_frame",
     "submit_frame",
 ]
 
 _DECISION_STATES: Final = frozenset(get_args(DecisionState))
+_MAX_APPROVALS: Final = 1000  # far above any real policy; only bounds what a frame may say
+
+SessionStatus: TypeAlias = Literal["completed", "failed"]
+"""How a session ended, as ``session_end`` reports it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +64,11 @@ class Accepted:
 
 @dataclass(frozen=True, slots=True)
 class DecisionFrame:
-    """The final decision on a command, validated (``approved`` agrees with ``decision``)."""
+    """The final decision on a command, validated (``approved`` agrees with ``decision``).
+
+    ``command`` is the server's copy of the command to run (None from servers that predate
+    it); it only counts when ``edited`` is true, and then it is never blank.
+    """
 
     request_id: str
     command_id: str
@@ -69,9 +81,24 @@ class DecisionFrame:
     rule_id: str | None
     risk_score: int
     anomalies: tuple[str, ...]
+    command: str | None = None
+    edited: bool = False
+    approvers: tuple[str, ...] = ()
 
     def to_decision(self, command: str) -> Decision:
-        """The public Decision for this frame, for the command that was submitted."""
+        """The public Decision for this frame, for the command that was submitted.
+
+        ``command`` is the agent's own text (the plaintext of an encrypted command, which
+        the server never saw); after an edit the Decision carries the edited text instead.
+        """
+        run = command
+        if self.edited:
+            if not self.command or not self.command.strip():
+                raise ExpactiProtocolError(
+                    "the server reported an edit without the edited command",
+                    request_id=self.request_id,
+                )
+            run = self.command
         return Decision(
             approved=self.approved,
             decision=self.decision,
@@ -84,7 +111,34 @@ class DecisionFrame:
             risk_score=self.risk_score,
             anomalies=self.anomalies,
             request_id=self.request_id,
-            command=command,
+            command=run,
+            edited=self.edited,
+            approvers=self.approvers,
+            original_command=command,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressFrame:
+    """A pending command got a partial approval or was escalated; not a decision."""
+
+    request_id: str
+    command_id: str
+    approvals: int
+    required: int
+    approvers: tuple[str, ...]
+    escalated: bool
+    expires_at: datetime
+
+    def to_progress(self) -> Progress:
+        """The public Progress for this frame."""
+        return Progress(
+            command_id=self.command_id,
+            approvals=self.approvals,
+            required=self.required,
+            approvers=self.approvers,
+            escalated=self.escalated,
+            expires_at=self.expires_at,
         )
 
 
@@ -105,7 +159,7 @@ class ErrorFrame:
     details: Mapping[str, Any] = field(default_factory=dict)
 
 
-ServerFrame: TypeAlias = Hello | Accepted | DecisionFrame | Pong | ErrorFrame
+ServerFrame: TypeAlias = Hello | Accepted | DecisionFrame | ProgressFrame | Pong | ErrorFrame
 
 
 def parse_server_frame(text: str | bytes) -> ServerFrame:
@@ -113,7 +167,7 @@ def parse_server_frame(text: str | bytes) -> ServerFrame:
     if not isinstance(text, str):
         raise ExpactiProtocolError("the server sent a binary frame; protocol v1 is text only")
     try:
-        obj = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_nan)
+        obj = load_json(text)
     except ValueError as exc:  # json.JSONDecodeError is a ValueError
         raise ExpactiProtocolError(f"the server sent invalid JSON: {exc}") from None
     except RecursionError:  # nested deeper than the parser can follow
@@ -121,8 +175,12 @@ def parse_server_frame(text: str | bytes) -> ServerFrame:
     if not isinstance(obj, dict):
         raise ExpactiProtocolError("the server sent a frame that is not a JSON object")
     request_id = obj.get("request_id")
-    reader = _Fields(obj, request_id if isinstance(request_id, str) else None)
     kind = obj.get("type")
+    reader = Fields(
+        obj,
+        what=f"{kind} frame" if isinstance(kind, str) else "frame",
+        request_id=request_id if isinstance(request_id, str) else None,
+    )
     parse = _PARSERS.get(kind) if isinstance(kind, str) else None
     if parse is None:
         raise reader.invalid(f"unknown frame type {kind!r}")
@@ -162,6 +220,11 @@ def cancel_frame(*, request_id: str, reason: str | None = None) -> str:
     return _dumps(frame)
 
 
+def session_end_frame(*, session_id: str, status: SessionStatus) -> str:
+    """A ``session_end`` frame: the agent is done with the session it chose ``session_id`` for."""
+    return _dumps({"type": "session_end", "session_id": session_id, "status": status})
+
+
 def ping_frame(nonce: str | None = None) -> str:
     """An application-level ``ping`` frame."""
     return _dumps({"type": "ping"} if nonce is None else {"type": "ping", "nonce": nonce})
@@ -171,95 +234,7 @@ def _dumps(frame: Mapping[str, Any]) -> str:
     return json.dumps(frame, separators=(",", ":"), allow_nan=False)
 
 
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # {"approved": false, "approved": true} means different things to different parsers.
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        raise ValueError("duplicate key in object")
-    return obj
-
-
-def _no_nan(constant: str) -> Any:
-    raise ValueError(f"{constant} is not valid JSON")
-
-
-class _Fields:
-    """Typed access to one frame's fields; every failure is an ExpactiProtocolError."""
-
-    def __init__(self, obj: dict[str, Any], request_id: str | None) -> None:
-        self.obj = obj
-        self.request_id = request_id
-        self.kind = obj.get("type")
-
-    def invalid(self, problem: str) -> ExpactiProtocolError:
-        what = f"{self.kind} frame" if isinstance(self.kind, str) else "frame"
-        return ExpactiProtocolError(
-            f"the server sent an invalid {what}: {problem}", request_id=self.request_id
-        )
-
-    def _get(self, key: str, required: bool) -> Any:
-        if key not in self.obj and required:
-            raise self.invalid(f"{key}: required field missing")
-        return self.obj.get(key)
-
-    def text(self, key: str) -> str:
-        value = self._get(key, required=True)
-        if not isinstance(value, str):
-            raise self.invalid(f"{key}: expected a string")
-        return value
-
-    def opt_text(self, key: str, *, required: bool = False) -> str | None:
-        value = self._get(key, required)
-        if value is not None and not isinstance(value, str):
-            raise self.invalid(f"{key}: expected a string or null")
-        return value
-
-    def flag(self, key: str) -> bool:
-        value = self._get(key, required=True)
-        if not isinstance(value, bool):
-            raise self.invalid(f"{key}: expected a boolean")
-        return value
-
-    def integer(self, key: str, low: int, high: int) -> int:
-        value = self._get(key, required=True)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise self.invalid(f"{key}: expected an integer from {low} to {high}")
-        return value
-
-    def number(self, key: str) -> float:
-        value = self._get(key, required=True)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise self.invalid(f"{key}: expected a non-negative number")
-        if not math.isfinite(value):
-            raise self.invalid(f"{key}: expected a finite number")
-        return float(value)
-
-    def mapping(self, key: str) -> dict[str, Any]:
-        value = self._get(key, required=False)
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            raise self.invalid(f"{key}: expected an object")
-        return value
-
-    def text_list(self, key: str) -> tuple[str, ...]:
-        value = self._get(key, required=True)
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise self.invalid(f"{key}: expected an array of strings")
-        return tuple(value)
-
-    def timestamp(self, key: str) -> datetime:
-        text = self.text(key)
-        try:
-            value = datetime.fromisoformat(text)
-        except ValueError:
-            raise self.invalid(f"{key}: expected an ISO 8601 timestamp") from None
-        if value.tzinfo is None:
-            raise self.invalid(f"{key}: timestamp without a time zone")
-        return value
-
-
-def _hello(f: _Fields) -> Hello:
+def _hello(f: Fields) -> Hello:
     limits = f.mapping("limits")
     return Hello(
         protocol=f.text("protocol"),
@@ -271,7 +246,7 @@ def _hello(f: _Fields) -> Hello:
     )
 
 
-def _accepted(f: _Fields) -> Accepted:
+def _accepted(f: Fields) -> Accepted:
     return Accepted(
         request_id=f.text("request_id"),
         command_id=f.text("command_id"),
@@ -281,7 +256,7 @@ def _accepted(f: _Fields) -> Accepted:
     )
 
 
-def _decision(f: _Fields) -> DecisionFrame:
+def _decision(f: Fields) -> DecisionFrame:
     approved = f.flag("approved")
     state = f.text("decision")
     if state not in _DECISION_STATES:
@@ -289,6 +264,11 @@ def _decision(f: _Fields) -> DecisionFrame:
     if approved != (state == "approved"):
         # The gate fails closed: a contradictory frame is never an approval.
         raise f.invalid(f"approved is {str(approved).lower()} but decision is {state!r}")
+    # Older servers send neither; an edit must name what to run, or nothing may run.
+    command = f.opt_text("command")
+    edited = f.flag("edited", default=False)
+    if edited and (command is None or not command.strip()):
+        raise f.invalid("edited is true but command is missing or blank")
     return DecisionFrame(
         request_id=f.text("request_id"),
         command_id=f.text("command_id"),
@@ -301,14 +281,29 @@ def _decision(f: _Fields) -> DecisionFrame:
         rule_id=f.opt_text("rule_id", required=True),
         risk_score=f.integer("risk_score", 0, 100),
         anomalies=f.text_list("anomalies"),
+        command=command,
+        edited=edited,
+        approvers=f.text_list("approvers", default=()),
     )
 
 
-def _pong(f: _Fields) -> Pong:
+def _progress(f: Fields) -> ProgressFrame:
+    return ProgressFrame(
+        request_id=f.text("request_id"),
+        command_id=f.text("command_id"),
+        approvals=f.integer("approvals", 0, _MAX_APPROVALS),
+        required=f.integer("required", 1, _MAX_APPROVALS),
+        approvers=f.text_list("approvers"),
+        escalated=f.flag("escalated"),
+        expires_at=f.timestamp("expires_at"),
+    )
+
+
+def _pong(f: Fields) -> Pong:
     return Pong(nonce=f.opt_text("nonce"))
 
 
-def _error(f: _Fields) -> ErrorFrame:
+def _error(f: Fields) -> ErrorFrame:
     return ErrorFrame(
         code=f.text("code"),
         message=f.opt_text("message") or "",
@@ -317,10 +312,11 @@ def _error(f: _Fields) -> ErrorFrame:
     )
 
 
-_PARSERS: Final[dict[str, Callable[[_Fields], ServerFrame]]] = {
+_PARSERS: Final[dict[str, Callable[[Fields], ServerFrame]]] = {
     "hello": _hello,
     "accepted": _accepted,
     "decision": _decision,
+    "progress": _progress,
     "pong": _pong,
     "error": _error,
 }

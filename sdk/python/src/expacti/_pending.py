@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
+import logging
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Final, TypeAlias
 
 from ._errors import ExpactiError
-from ._frames import Accepted, DecisionFrame, ErrorFrame
+from ._frames import Accepted, DecisionFrame, ErrorFrame, ProgressFrame
+from ._progress import Progress
 
 if TYPE_CHECKING:
     from ._connection import Connection
 
-__all__ = ["GRACE_SECONDS", "MAX_TIMEOUT_SECONDS", "Event", "PendingCommand", "policy_seconds"]
+__all__ = [
+    "GRACE_SECONDS",
+    "MAX_TIMEOUT_SECONDS",
+    "Event",
+    "PendingCommand",
+    "ProgressCallback",
+    "policy_seconds",
+]
 
 GRACE_SECONDS: Final = 5.0
 """How much longer than the server's timeout the client waits, for network slack."""
@@ -22,8 +32,13 @@ GRACE_SECONDS: Final = 5.0
 MAX_TIMEOUT_SECONDS: Final = 600
 """The longest timeout the protocol allows (10 minutes)."""
 
-Event: TypeAlias = Accepted | DecisionFrame | ErrorFrame | ExpactiError
+Event: TypeAlias = Accepted | ProgressFrame | DecisionFrame | ErrorFrame | ExpactiError
 """What the reader hands a waiting run(): a frame for it, or the error that ends it."""
+
+ProgressCallback: TypeAlias = Callable[[Progress], object]
+"""``run(on_progress=...)``: called with each Progress of the command."""
+
+logger = logging.getLogger("expacti")
 
 
 def policy_seconds(limits: Mapping[str, int]) -> int | None:
@@ -42,6 +57,11 @@ class PendingCommand:
     It is the run's own ``timeout``, else the organisation's policy from ``hello``
     (``limits.timeout_seconds``), else the protocol's maximum, plus the grace, counted from
     when the submit was first sent (from the call until then).
+
+    When the server escalates the command it moves ``expires_at`` later; a run without its
+    own ``timeout`` then waits that much longer too (the difference of two server
+    timestamps, so still immune to the client's clock; at most MAX_TIMEOUT_SECONDS in all).
+    A run's own ``timeout`` is the agent's limit and never moves.
     """
 
     def __init__(
@@ -52,6 +72,7 @@ class PendingCommand:
         *,
         timeout: float | None,
         policy: int | None = None,
+        on_progress: ProgressCallback | None = None,
     ) -> None:
         loop = asyncio.get_running_loop()
         self.request_id = request_id
@@ -59,6 +80,9 @@ class PendingCommand:
         self.frame = frame
         self.timeout = timeout
         self.policy = policy
+        self.on_progress = on_progress
+        self.extension = 0.0
+        """Seconds the server's escalations added to the wait (runs without ``timeout``)."""
         self.started = loop.time()
         self.sent_at: float | None = None
         self.command_id: str | None = None
@@ -96,6 +120,30 @@ class PendingCommand:
         """Remember the server's ``expires_at``; it never moves the deadline."""
         self.expires_at = expires_at
 
+    def progressed(self, frame: ProgressFrame) -> None:
+        """Apply a ``progress`` frame: its ``expires_at``, then tell ``on_progress``.
+
+        An escalation that moves ``expires_at`` later extends the wait of a run without its
+        own ``timeout`` (see the class docstring). A callback that raises is logged; the
+        wait goes on.
+        """
+        previous, self.expires_at = self.expires_at, frame.expires_at
+        if frame.escalated and self.timeout is None and previous is not None:
+            moved = (frame.expires_at - previous).total_seconds()
+            if moved > 0:
+                self.extension = min(self.extension + moved, float(MAX_TIMEOUT_SECONDS))
+                self._update_deadline()
+        if self.on_progress is None:
+            return
+        try:
+            result = self.on_progress(frame.to_progress())
+        except Exception:
+            logger.exception("the on_progress callback of %s raised", self.request_id)
+            return
+        if inspect.iscoroutine(result):  # an async def: it would never run, and warn later
+            result.close()
+            logger.error("on_progress must be a plain function, not a coroutine function")
+
     def deliver(self, event: Event) -> None:
         """Queue ``event`` and wake the waiting run()."""
         self._events.append(event)
@@ -116,7 +164,7 @@ class PendingCommand:
 
     def _update_deadline(self) -> None:
         start = self.started if self.sent_at is None else self.sent_at
-        self.deadline = start + self.budget + GRACE_SECONDS
+        self.deadline = start + self.budget + self.extension + GRACE_SECONDS
 
     def _wake(self) -> None:
         if self._arrived is not None and not self._arrived.done():

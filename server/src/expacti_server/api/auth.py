@@ -60,6 +60,24 @@ async def current_reviewer(
     return principal
 
 
+async def current_decider(
+    principal: Annotated[Principal, Depends(current_reviewer)],
+) -> Principal:
+    """The caller, who must be a reviewer whose role decides (not an auditor)."""
+    if not principal.may_decide:
+        raise PermissionDenied("auditors have read-only access", role="auditor")
+    return principal
+
+
+async def current_admin(
+    principal: Annotated[Principal, Depends(current_reviewer)],
+) -> Principal:
+    """The caller, who must be an admin: the only role that changes organisation policy."""
+    if not principal.is_admin:
+        raise PermissionDenied("only an admin may change this", role=principal.reviewer_role)
+    return principal
+
+
 async def current_agent(
     principal: Annotated[Principal, Depends(current_principal)],
 ) -> Principal:
@@ -71,5 +89,7 @@ async def current_agent(
 
 AnyPrincipal = Annotated[Principal, Depends(current_principal)]
 ReviewerPrincipal = Annotated[Principal, Depends(current_reviewer)]
+DeciderPrincipal = Annotated[Principal, Depends(current_decider)]
+AdminPrincipal = Annotated[Principal, Depends(current_admin)]
 AgentPrincipal = Annotated[Principal, Depends(current_agent)]
 ServicesDep = Annotated[Services, Depends(services_of)]

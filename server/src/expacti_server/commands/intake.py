@@ -16,9 +16,14 @@ from typing import Any
 
 import structlog
 
+from expacti_server.agent_sessions.service import AgentSessionService
+from expacti_server.anomalies.service import FiredRule, anomaly_rows
+from expacti_server.approvals.requirement import resolve
+from expacti_server.approvals.service import ApprovalService
 from expacti_server.commands import queries
+from expacti_server.commands.activity_loader import ActivityLoader, program_names
 from expacti_server.commands.quota import PendingQuota
-from expacti_server.commands.record import CommandRecord, DecisionView
+from expacti_server.commands.record import CommandRecord, WaitEvent
 from expacti_server.commands.status import Status
 from expacti_server.commands.store import (
     DuplicateRequest,
@@ -39,6 +44,8 @@ from expacti_server.identity.orgs import OrgService
 from expacti_server.identity.principal import Principal
 from expacti_server.ids import new_id
 from expacti_server.policy.analysis import analyse
+from expacti_server.policy.risk import RiskContext
+from expacti_server.policy.shell import parse_command
 from expacti_server.realtime.hub import Listener
 from expacti_server.targets.service import TargetGroupService
 from expacti_server.whitelist.cache import WhitelistCache
@@ -65,6 +72,9 @@ class _Draft:
     @property
     def whitelisted(self) -> bool:
         return bool(self.rules)
+
+    anomalies: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    programs: tuple[str, ...] = ()
 
     def demote(self) -> None:
         """A matching rule changed under us: let a human decide instead."""
@@ -95,7 +105,13 @@ class Intake:
         quota: PendingQuota,
         scheduler: DeadlineScheduler,
         on_pending: Callable[[CommandRecord], None],
+        approvals: ApprovalService,
+        sessions: AgentSessionService,
+        activity: ActivityLoader,
     ) -> None:
+        self._approvals = approvals
+        self._sessions = sessions
+        self._activity = activity
         self._db = database
         self._on_pending = on_pending
         self._limits = limits
@@ -114,7 +130,7 @@ class Intake:
         submission: Submission,
         *,
         origin: str,
-        listener: Listener[DecisionView] | None = None,
+        listener: Listener[WaitEvent] | None = None,
         received_at: float | None = None,
     ) -> SubmitOutcome:
         """Store a new command (deciding it at once if whitelisted), or resume an existing one.
@@ -145,24 +161,65 @@ class Intake:
     async def _draft(
         self, principal: Principal, submission: Submission, *, origin: str, received_at: float
     ) -> _Draft:
-        org_timeout = await self._orgs.timeout_for(principal.org_id)
-        timeout = min(submission.timeout_seconds or org_timeout, org_timeout)
+        org = await self._orgs.policy_for(principal.org_id)
+        timeout = min(submission.timeout_seconds or org.timeout_seconds, org.timeout_seconds)
         now = utcnow()
+        groups = self._targets.groups_of(principal.org_id, submission.target)
+        policies = await self._approvals.policies_for(principal.org_id)
+        await self._approvals.owner_of(principal.org_id, principal.id)  # warms the cache
+        findings: list[FiredRule]
         if submission.envelope is not None:
             # The server cannot read it, so it cannot vouch for it: a human decides,
             # and the score says it was not computed from the text.
-            parts: list[str] = []
+            parsed = parse_command("")
             score, anomalies = ENCRYPTED_RISK_SCORE, [ENCRYPTED_ANOMALY]
-            match = None
-        else:
-            parsed, risk = await analyse(submission.command)
-            parts, score, anomalies = list(parsed.parts), risk.score, list(risk.anomalies)
-            match = self._whitelist.index_for(principal.org_id).match(
+            findings = [FiredRule(ENCRYPTED_ANOMALY, ENCRYPTED_RISK_SCORE, "end-to-end encrypted")]
+            requirement = resolve(
+                policies,
                 parsed,
                 target=submission.target,
-                target_groups=self._targets.groups_of(principal.org_id, submission.target),
-                now=now.timestamp(),
+                target_groups=groups,
+                risk_score=score,
+                senior_risk_threshold=org.senior_risk_threshold,
+                unknown_text=True,
             )
+            match = None
+            programs: tuple[str, ...] = ()
+        else:
+            context = RiskContext(
+                agent_id=principal.id,
+                target=submission.target,
+                now=now,
+                working_hours=org.working_hours,
+                egress_allow_list=org.egress_allow_list,
+                history=await self._activity.history(principal),
+            )
+            parsed, risk = await analyse(submission.command, context)
+            score, anomalies = risk.score, list(risk.anomalies)
+            findings = [FiredRule(f.rule_id, f.score, f.reason, f.failed) for f in risk.findings]
+            requirement = resolve(
+                policies,
+                parsed,
+                target=submission.target,
+                target_groups=groups,
+                risk_score=score,
+                senior_risk_threshold=org.senior_risk_threshold,
+            )
+            # A rule pre-approves routine work only: what routing sends to a senior, or to
+            # several reviewers, always goes to humans.
+            match = (
+                self._whitelist.index_for(principal.org_id).match(
+                    parsed, target=submission.target, target_groups=groups, now=now.timestamp()
+                )
+                if requirement.routine
+                else None
+            )
+            programs = program_names(parsed)
+        session_id = (
+            await self._sessions.ensure(principal, submission.session)
+            if submission.session is not None
+            else None
+        )
         rules = [(rid, self._whitelist.version(rid)) for rid in match.rule_ids] if match else []
         values = {
             "id": new_id("cmd"),
@@ -171,7 +228,7 @@ class Intake:
             "agent_name": principal.name,
             "request_id": submission.request_id,
             "command": submission.command,
-            "parts": parts,
+            "parts": list(parsed.parts) if submission.envelope is None else [],
             "target": submission.target,
             "session": submission.session,
             "context": submission.context,
@@ -189,15 +246,26 @@ class Intake:
             "rule_id": match.rule_ids[0] if match else None,
             "latency_ms": (time.perf_counter() - received_at) * 1000.0 if match else None,
             "encrypted": submission.encrypted_json,
+            "session_id": session_id,
+            "requirement": requirement.as_json(),
+            "approvals": None,
+            "escalated_at": None,
+            "approved_command": None,
         }
-        return _Draft(values=values, rules=rules, now=now)
+        return _Draft(
+            values=values,
+            rules=rules,
+            now=now,
+            anomalies=anomaly_rows(findings, command=values, at=now),
+            programs=programs,
+        )
 
     async def _store(
         self,
         principal: Principal,
         submission: Submission,
         draft: _Draft,
-        listener: Listener[DecisionView] | None,
+        listener: Listener[WaitEvent] | None,
     ) -> SubmitOutcome:
         command_id = draft.values["id"]
         for attempt in range(2):
@@ -214,6 +282,7 @@ class Intake:
                     ),
                     rules=draft.rules,
                     at=draft.now,
+                    anomalies=draft.anomalies,
                 )
             except RuleChanged:
                 if attempt:
@@ -230,6 +299,7 @@ class Intake:
                 ) from exc
             break
         record = CommandRecord.from_row(draft.values)
+        self._activity.record(principal, draft.programs, record.target, draft.now)
         if not draft.whitelisted:
             self._quota.add(command_id, org_id=principal.org_id, agent_id=principal.id)
             self._scheduler.schedule_timeout(command_id, draft.values["expires_at"])
@@ -240,7 +310,7 @@ class Intake:
         self,
         principal: Principal,
         submission: Submission,
-        listener: Listener[DecisionView] | None,
+        listener: Listener[WaitEvent] | None,
     ) -> SubmitOutcome:
         record = await self.find(principal, submission.request_id)
         if record is None:
@@ -271,19 +341,17 @@ class Intake:
         async with self._db.read() as conn:
             return await queries.by_request_id(conn, principal, request_id)
 
-    def detach(self, command_ids: list[str], listener: Listener[DecisionView]) -> None:
+    def detach(self, command_ids: list[str], listener: Listener[WaitEvent]) -> None:
         """A connection that waited on these commands is gone: start their resume windows."""
         for command_id in command_ids:
             if self._waiters.drop(command_id, listener):
                 self._scheduler.schedule_abandon(command_id, self._resume_window)
 
-    def _drop(self, command_id: str, listener: Listener[DecisionView] | None) -> None:
+    def _drop(self, command_id: str, listener: Listener[WaitEvent] | None) -> None:
         if listener is not None:
             self._waiters.drop(command_id, listener)
 
-    def _orphaned(
-        self, done: asyncio.Future[SubmitOutcome], listener: Listener[DecisionView]
-    ) -> None:
+    def _orphaned(self, done: asyncio.Future[SubmitOutcome], listener: Listener[WaitEvent]) -> None:
         """The submitting connection was cancelled while its command was being stored."""
         if done.cancelled() or done.exception() is not None:
             return  # nothing was stored; the failure path already dropped the listener

@@ -53,3 +53,13 @@ class Command(Base):
     # The end-to-end encrypted command (encryption/envelope.py); ``command`` then holds
     # only the label the agent chose, and the server never sees the text.
     encrypted: Mapped[dict[str, Any] | None]
+    # The agent session this command belongs to (agent_sessions), if any.
+    session_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    # Who must approve, resolved at submission: {"policy_id", "name", "roles",
+    # "required", "mode"}. Stored so a later policy change never alters a waiting command.
+    requirement: Mapped[dict[str, Any] | None]
+    # Approvals so far, in order: [{"reviewer_id", "reviewer", "role", "at", "note"}].
+    approvals: Mapped[list[dict[str, Any]] | None]
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The text a reviewer approved when they edited it; the agent runs this one.
+    approved_command: Mapped[str | None] = mapped_column(Text)

@@ -37,9 +37,18 @@ async def by_id(conn: AsyncConnection, command_id: str) -> CommandRecord | None:
     return CommandRecord.from_row(row._mapping) if row else None
 
 
-async def visible(conn: AsyncConnection, principal: Principal, command_id: str) -> CommandRecord:
-    """A command the caller may see: any of a reviewer's org, or an agent's own."""
+async def visible(
+    conn: AsyncConnection, principal: Principal, command_id: str, *, for_update: bool = False
+) -> CommandRecord:
+    """A command the caller may see: any of a reviewer's org, or an agent's own.
+
+    ``for_update`` locks the row until the transaction ends (PostgreSQL; SQLite
+    writers are serialised anyway), so concurrent votes queue instead of
+    overwriting each other.
+    """
     query = select(Command).where(Command.id == command_id)
+    if for_update:
+        query = query.with_for_update()
     if principal.role is Role.AGENT:
         query = query.where(Command.agent_id == principal.id)
     else:

@@ -7,7 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response
 
-from expacti_server.api.auth import AgentPrincipal, AnyPrincipal, ReviewerPrincipal, ServicesDep
+from expacti_server.api.auth import (
+    AgentPrincipal,
+    AnyPrincipal,
+    DeciderPrincipal,
+    ReviewerPrincipal,
+    ServicesDep,
+)
 from expacti_server.api.errors import ERROR_RESPONSES
 from expacti_server.audit.views import AuditEventView
 from expacti_server.commands.queries import CommandFilter, DecidedVia
@@ -140,12 +146,15 @@ async def get_command(
 @router.post("/{command_id}/approve", response_model=CommandView)
 async def approve_command(
     command_id: str,
-    reviewer: ReviewerPrincipal,
+    reviewer: DeciderPrincipal,
     services: ServicesDep,
     body: Annotated[ApproveBody | None, Body()] = None,
 ) -> CommandView:
-    """Approve (reviewers); with ``whitelist`` also add a rule. 409 if already decided,
-    or if the rule would have approved a denied command and that was not confirmed."""
+    """Approve (reviewers whose role the command's requirement admits); with ``command``
+    approve an edited text, which the agent then runs; with ``whitelist`` also add a rule.
+    A command needing several approvals stays pending until they are in. 403 not_eligible
+    or separation_of_duties; 409 if already decided, already voted, or if the rule would
+    have approved a denied command and that was not confirmed."""
     body = body or ApproveBody()
     record = await services.commands.decide(
         reviewer,
@@ -156,6 +165,7 @@ async def approve_command(
         whitelist_scope_given=body.whitelist is not None
         and "scope" in body.whitelist.model_fields_set,
         confirm_denied_matches=body.confirm_denied_matches,
+        edited_command=body.command,
     )
     return CommandView.of(record)
 
@@ -163,11 +173,12 @@ async def approve_command(
 @router.post("/{command_id}/deny", response_model=CommandView)
 async def deny_command(
     command_id: str,
-    reviewer: ReviewerPrincipal,
+    reviewer: DeciderPrincipal,
     services: ServicesDep,
     body: Annotated[DenyBody | None, Body()] = None,
 ) -> CommandView:
-    """Deny (reviewers). 409 if already decided."""
+    """Deny (reviewers whose role the command's requirement admits). Under AllOf one deny
+    ends the command; under AnyOf it is one vote. 409 if already decided."""
     body = body or DenyBody()
     record = await services.commands.decide(reviewer, command_id, approve=False, note=body.note)
     return CommandView.of(record)

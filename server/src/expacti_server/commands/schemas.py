@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
+from expacti_server.approvals.audience import requirement_of
 from expacti_server.audit.views import AuditEventView
 from expacti_server.commands.record import CommandRecord, DecisionView
 from expacti_server.encryption.schemas import EncryptedEnvelope
@@ -50,6 +51,11 @@ class Decision(BaseModel):
     rule_id: str | None
     risk_score: int
     anomalies: list[str]
+    command: str = Field(
+        description="The command to run: the submitted text, or a reviewer's edit of it."
+    )
+    edited: bool = Field(description="A reviewer edited the command before approving it.")
+    approvers: list[str] = Field(description="Who approved, in order (empty unless approved).")
 
     @classmethod
     def of(cls, view: DecisionView) -> Decision:
@@ -77,6 +83,26 @@ class AgentSessionView(BaseModel):
     current_step: int | None = Field(
         default=None, description="Index into steps of the step being worked on."
     )
+
+
+class RequirementView(BaseModel):
+    """Who may decide a command and how many must approve (docs/ROUTING.md)."""
+
+    min_role: Literal["reviewer", "senior", "admin"]
+    required: int
+    mode: Literal["AllOf", "AnyOf"]
+    reason: str
+    policy_id: str | None
+
+
+class VoteView(BaseModel):
+    """One reviewer's vote on a command."""
+
+    reviewer: str
+    role: str
+    vote: Literal["approve", "deny"]
+    at: datetime
+    note: str | None
 
 
 class RuleSuggestionView(BaseModel):
@@ -123,6 +149,17 @@ class CommandView(BaseModel):
         description="Set when the command is end-to-end encrypted: `command` is only the "
         "agent's label and the text is in this envelope, readable by the listed reviewer keys.",
     )
+    requirement: RequirementView = Field(description="Who may decide it, and how many.")
+    votes: list[VoteView] = Field(description="Reviewers' votes so far, oldest first.")
+    approvals: int = Field(description="Approvals so far.")
+    escalated_at: datetime | None = Field(
+        description="When the command was escalated to the next tier, if it was."
+    )
+    edited: bool = Field(description="A reviewer edited the command.")
+    approved_command: str | None = Field(
+        description="The edited text under review (and, once approved, the one that runs)."
+    )
+    session_id: str | None = Field(description="The stored session (GET /api/v1/sessions/{id}).")
 
     @classmethod
     def of(cls, record: CommandRecord) -> CommandView:
@@ -132,7 +169,7 @@ class CommandView(BaseModel):
             [
                 RuleSuggestionView(type=s.type, pattern=s.pattern, scope=s.scope, reason=s.reason)
                 for s in suggest(
-                    record.command,
+                    record.command_to_run,
                     record.parts,
                     target=record.target,
                     risk_score=record.risk_score,
@@ -168,6 +205,13 @@ class CommandView(BaseModel):
                 if record.encrypted is None
                 else EncryptedEnvelope.model_validate(record.encrypted)
             ),
+            requirement=RequirementView.model_validate(requirement_of(record).as_json()),
+            votes=[VoteView.model_validate(vote) for vote in record.votes],
+            approvals=len(record.approvers),
+            escalated_at=record.escalated_at,
+            edited=record.edited,
+            approved_command=record.approved_command,
+            session_id=record.session_id,
         )
 
 
@@ -197,6 +241,11 @@ class ApproveBody(BaseModel):
     confirm_denied_matches: bool = Field(
         default=False,
         description="Save the rule even though it would have matched commands that were denied.",
+    )
+    command: StrictStr | None = Field(
+        default=None,
+        description="Approve this edited text instead; the agent receives it in the "
+        "decision (`edited: true`) and runs it, never the original.",
     )
 
 

@@ -16,36 +16,49 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from expacti_server.agent_sessions.service import AgentSessionService
+from expacti_server.approvals.audience import may_decide, requirement_of
+from expacti_server.approvals.requirement import Requirement, resolve
+from expacti_server.approvals.service import ApprovalService
+from expacti_server.approvals.votes import Outcome, tally
 from expacti_server.audit import service as audit
 from expacti_server.audit.actor import SYSTEM
 from expacti_server.audit.models import AuditEvent
 from expacti_server.commands import queries
+from expacti_server.commands.activity_loader import ActivityLoader
 from expacti_server.commands.intake import Intake, SubmitOutcome
 from expacti_server.commands.quota import PendingQuota
-from expacti_server.commands.record import CommandRecord, DecisionView
+from expacti_server.commands.record import CommandRecord, DecisionView, WaitEvent
 from expacti_server.commands.reviewer_news import ReviewerNews
 from expacti_server.commands.status import Status
-from expacti_server.commands.submission import Limits
+from expacti_server.commands.submission import Limits, check_command_text
 from expacti_server.commands.timers import DeadlineScheduler
-from expacti_server.commands.transitions import finalize
+from expacti_server.commands.transitions import escalate, finalize, record_edit, record_vote
 from expacti_server.commands.waiters import Waiters
 from expacti_server.db.base import utcnow
 from expacti_server.db.engine import Database
 from expacti_server.encryption.service import ReviewerKeyService, holds_recipient_key
 from expacti_server.errors import (
     AlreadyDecided,
+    AlreadyVoted,
     InvalidRequest,
+    NotEligible,
     NotFound,
     PermissionDenied,
+    SeparationOfDuties,
     UnreadableCommand,
 )
-from expacti_server.identity.orgs import OrgService
+from expacti_server.identity.orgs import OrgPolicy, OrgService
 from expacti_server.identity.principal import Principal, Role
+from expacti_server.identity.roles import ReviewerRole
+from expacti_server.policy.analysis import analyse
+from expacti_server.realtime.reviewer_feed import Viewer
 from expacti_server.targets.service import TargetGroupService
 from expacti_server.whitelist.cache import WhitelistCache
 from expacti_server.whitelist.models import WhitelistRule
@@ -78,12 +91,20 @@ class CommandService:
         keys: ReviewerKeyService,
         news: ReviewerNews,
         previewer: RulePreviewer,
+        approvals: ApprovalService,
+        sessions: AgentSessionService,
+        activity: ActivityLoader,
     ) -> None:
         self._db = database
         self.news = news
+        self._orgs = orgs
+        self._limits = limits
+        self._targets = targets
+        self._approvals = approvals
         self._previewer = previewer
         self._resume_window = resume_window_seconds
         self._whitelist = whitelist
+        self._observers: list[Callable[[CommandRecord], None]] = []
         self.waiters = Waiters()
         self.scheduler = DeadlineScheduler(on_timeout=self._time_out, on_abandoned=self._abandon)
         self._quota = PendingQuota(per_agent=max_pending_per_agent, per_org=max_pending_per_org)
@@ -98,7 +119,12 @@ class CommandService:
             waiters=self.waiters,
             quota=self._quota,
             scheduler=self.scheduler,
-            on_pending=news.pending,
+            on_pending=lambda record: news.pending(
+                record, approvals.cached_owner(record.org_id, record.agent_id)
+            ),
+            approvals=approvals,
+            sessions=sessions,
+            activity=activity,
         )
         # Submitting is the intake's job; the service exposes it unchanged.
         self.submit = self._intake.submit
@@ -115,6 +141,14 @@ class CommandService:
                 self.scheduler.schedule_abandon(record.id, self._resume_window)
         return len(records)
 
+    def observe_decisions(self, observer: Callable[[CommandRecord], None]) -> None:
+        """Call ``observer`` with every decided command, after its decision has committed.
+
+        Observers run on the event loop inside the announcement: they must be quick
+        (schedule real work) and their errors are logged, never raised.
+        """
+        self._observers.append(observer)
+
     # -------------------------------------------------------------- deciding
 
     async def decide(
@@ -127,24 +161,37 @@ class CommandService:
         whitelist: WhitelistRuleSpec | None = None,
         whitelist_scope_given: bool = True,
         confirm_denied_matches: bool = False,
+        edited_command: str | None = None,
     ) -> CommandRecord:
-        """A reviewer's approval or denial; optionally whitelist the command in the same step.
+        """A reviewer's vote: it decides the command once its requirement is met.
 
-        A command whose deadline has passed is timed out instead, even if its
-        timer has not fired yet: a late approval never counts.
+        Returns the command, decided or (for a multi-party command still short of
+        approvals) pending with this vote counted. ``edited_command`` approves an
+        edited text instead; the agent then runs that. A command whose deadline has
+        passed is escalated or timed out first: a late approval never counts.
         """
         if principal.role is not Role.REVIEWER:
             raise PermissionDenied("only reviewers decide")
+        if not principal.may_decide:
+            raise PermissionDenied("auditors have read-only access", role="auditor")
         _check_note(note)
         if whitelist is not None and not approve:
             raise InvalidRequest("only an approval can add a whitelist rule")
-        status = Status.APPROVED if approve else Status.DENIED
+        if edited_command is not None and not approve:
+            raise InvalidRequest("only an approval can edit the command")
+        org = await self._orgs.policy_for(principal.org_id)
+        record = await self.get(principal, command_id)
+        if not record.is_pending:
+            raise _already_decided(record)
+        edit = await self._edit(principal, record, edited_command, org.senior_risk_threshold)
         if whitelist is not None:
+            if requirement_of(record).required > 1:
+                raise InvalidRequest(
+                    "this command needs several approvals; add a rule once it is approved",
+                    command_id=record.id,
+                )
             # Checked before anything is decided: a refused rule leaves the command pending.
-            record = await self.get(principal, command_id)
-            if not record.is_pending:
-                raise _already_decided(record)
-            spec = _rule_for(record, whitelist, scope_given=whitelist_scope_given)
+            spec = _rule_for(record, whitelist, scope_given=whitelist_scope_given, edit=edit)
             if not confirm_denied_matches:
                 await self._previewer.refuse_if_denied_matches(
                     principal.org_id,
@@ -155,31 +202,40 @@ class CommandService:
         async def transition() -> tuple[CommandRecord, bool]:
             rule: WhitelistRule | None = None
             async with self._db.write() as conn:
-                record = await queries.visible(conn, principal, command_id)
+                record = await queries.visible(conn, principal, command_id, for_update=True)
                 if not record.is_pending:
                     raise _already_decided(record)
-                if (
-                    approve
-                    and record.encrypted is not None
-                    and not await holds_recipient_key(conn, principal, record.encrypted)
-                ):
-                    # Nobody approves what they cannot read; denying stays open to all.
-                    raise UnreadableCommand(command_id=record.id)
+                expired = None
                 if record.expires_at <= utcnow():
-                    decided = await _time_out_now(conn, record)
+                    expired = await self._expire(conn, record, org)
+                    record = expired.record
+                if not record.is_pending:
+                    timed_out = record
                 else:
-                    decided = await finalize(
-                        conn, record, status=status, actor=principal.actor, notes=note
+                    timed_out = None
+                    vote = await self._vote(
+                        conn, principal, record, approve=approve, note=note, edit=edit
                     )
-                    if whitelist is not None:
-                        spec = _rule_for(record, whitelist, scope_given=whitelist_scope_given)
-                        rule = await insert_rule(
-                            conn, principal=principal, spec=spec, from_command_id=record.id
+                    if not vote.record.is_pending and whitelist is not None:
+                        spec = _rule_for(
+                            record, whitelist, scope_given=whitelist_scope_given, edit=edit
                         )
+                        if vote.record.status == Status.APPROVED:
+                            rule = await insert_rule(
+                                conn, principal=principal, spec=spec, from_command_id=record.id
+                            )
+            if expired is not None:
+                # Escalated (the vote below still counts) or timed out (it does not).
+                self._after_expiry(expired)
+            if timed_out is not None:
+                return timed_out, False
             if rule is not None:
                 self._whitelist.put([rule])
-            self._announce(decided)
-            return decided, decided.status == status
+            if vote.record.is_pending:
+                self._progress(vote.record)
+            else:
+                self._announce(vote.record)
+            return vote.record, True
 
         try:
             decided, as_asked = await _finish(transition)
@@ -195,6 +251,118 @@ class CommandService:
                 decision=decided.status,
             )
         return decided
+
+    async def _edit(
+        self,
+        principal: Principal,
+        record: CommandRecord,
+        edited_command: str | None,
+        senior_risk_threshold: int,
+    ) -> Edit | None:
+        """A checked edit and the requirement of the edited text, or None for no change."""
+        if edited_command is None or edited_command == record.command_to_run:
+            return None
+        if record.encrypted is not None:
+            raise InvalidRequest(
+                "an end-to-end encrypted command cannot be edited: the server cannot read it",
+                command_id=record.id,
+            )
+        check_command_text(edited_command, self._limits, field="command")
+        parsed, risk = await analyse(edited_command)
+        requirement = resolve(
+            await self._approvals.policies_for(principal.org_id),
+            parsed,
+            target=record.target,
+            target_groups=self._targets.groups_of(principal.org_id, record.target),
+            risk_score=risk.score,
+            senior_risk_threshold=senior_risk_threshold,
+        )
+        return Edit(text=edited_command, requirement=requirement, risk_score=risk.score)
+
+    async def _vote(
+        self,
+        conn: AsyncConnection,
+        principal: Principal,
+        record: CommandRecord,
+        *,
+        approve: bool,
+        note: str | None,
+        edit: Edit | None,
+    ) -> Voted:
+        """Count one reviewer's vote inside the transaction; decide if the votes now do."""
+        requirement = requirement_of(record)
+        if edit is not None:
+            # An edit never loosens what the command needed, and restarts the count:
+            # earlier approvals were of a different text.
+            requirement = requirement.stricter(edit.requirement)
+        if not requirement.admits(principal.reviewer_role):
+            raise NotEligible(
+                f"{requirement.reason}; you are {principal.reviewer_role}",
+                needs=requirement.min_role.value,
+                role=principal.reviewer_role,
+            )
+        owner = await self._approvals.owner_in(conn, record.agent_id)
+        if approve and owner == principal.id:
+            raise SeparationOfDuties(
+                f"you are linked to agent {record.agent_name}, so you may not approve its commands",
+                agent=record.agent_name,
+            )
+        votes = [] if edit is not None else record.votes
+        if any(vote["reviewer_id"] == principal.id for vote in votes):
+            raise AlreadyVoted(command_id=record.id)
+        if (
+            approve
+            and record.encrypted is not None
+            and not await holds_recipient_key(conn, principal, record.encrypted)
+        ):
+            # Nobody approves what they cannot read; denying stays open to all.
+            raise UnreadableCommand(command_id=record.id)
+        votes = [
+            *votes,
+            {
+                "reviewer_id": principal.id,
+                "reviewer": principal.name,
+                "role": principal.reviewer_role,
+                "vote": "approve" if approve else "deny",
+                "at": utcnow().isoformat(),
+                "note": note,
+            },
+        ]
+        approvers = await self._approvals.approvers(
+            conn, org_id=record.org_id, agent_id=record.agent_id, requirement=requirement
+        )
+        counted = tally(requirement, votes, approvers=approvers)
+        approved_command = edit.text if edit is not None else record.approved_command
+        if edit is not None:
+            await record_edit(conn, record, actor=principal.actor, edited=edit.text)
+        if requirement.required > 1 or counted.outcome is Outcome.WAITING:
+            record = await record_vote(
+                conn,
+                record,
+                votes=votes,
+                required=requirement.required,
+                approved_command=approved_command,
+                requirement=requirement.as_json() if edit is not None else None,
+            )
+        if counted.outcome is Outcome.WAITING:
+            return Voted(record)
+        status = Status.APPROVED if counted.outcome is Outcome.APPROVED else Status.DENIED
+        if status is Status.DENIED and approve:
+            # This approval was the last that could come, and it is not enough.
+            note = (
+                f"{requirement.required} approvals are needed and no more reviewers may "
+                f"approve ({counted.approvals} approved)"
+            )
+        decided = await finalize(
+            conn,
+            record,
+            status=status,
+            actor=principal.actor,
+            notes=note,
+            votes=votes,
+            approved_command=approved_command,
+        )
+        return Voted(decided)
 
     async def cancel(
         self,
@@ -238,7 +406,62 @@ class CommandService:
         return await _finish(transition)
 
     async def _time_out(self, command_id: str) -> None:
-        await self._system_decision(command_id, Status.TIMED_OUT, None)
+        """The deadline passed: escalate once if the org says so, else time the command out."""
+        async with self._db.read() as conn:
+            found = await queries.by_id(conn, command_id)
+        if found is None or not found.is_pending:
+            return
+        org = await self._orgs.policy_for(found.org_id)
+
+        async def transition() -> None:
+            async with self._db.write() as conn:
+                record = await queries.by_id(conn, command_id)
+                if record is None or not record.is_pending:
+                    return
+                if record.expires_at > utcnow():
+                    # Extended meanwhile (an escalation): wait for the new deadline.
+                    self.scheduler.schedule_timeout(record.id, record.expires_at)
+                    return
+                try:
+                    expired = await self._expire(conn, record, org)
+                except AlreadyDecided:
+                    return
+            self._after_expiry(expired)
+
+        await _finish(transition)
+
+    async def _expire(
+        self, conn: AsyncConnection, record: CommandRecord, org: OrgPolicy
+    ) -> Expired:
+        """Escalate a command whose deadline passed (once, when the org escalates), or time it
+        out. Never an approval."""
+        if org.timeout_action == "escalate" and record.escalated_at is None:
+            next_tier = requirement_of(record).min_role.next_tier()
+            # Extended by the wait it was given: the next tier gets as long as the first.
+            waited = max(1, round((record.expires_at - record.created_at).total_seconds()))
+            escalated = await escalate(
+                conn, record, extend_seconds=waited, next_tier=next_tier.value
+            )
+            if escalated is not None:
+                owner = await self._approvals.owner_in(conn, record.agent_id)
+                return Expired(escalated, next_tier, owner)
+        return Expired(await _time_out_now(conn, record), None, None)
+
+    def _after_expiry(self, expired: Expired) -> None:
+        """After the commit: announce a timeout, or re-arm and tell of an escalation."""
+        record = expired.record
+        if not record.is_pending:
+            self._announce(record)
+            return
+        self.scheduler.schedule_timeout(record.id, record.expires_at)
+        self.waiters.progress(record.progress())
+        if expired.next_tier is not None:
+            self.news.escalated(record, expired.owner, expired.next_tier)
+
+    def _progress(self, record: CommandRecord) -> None:
+        """A vote that did not decide: the agent sees progress, screens the updated card."""
+        self.waiters.progress(record.progress())
+        self.news.updated(record, self._approvals.cached_owner(record.org_id, record.agent_id))
 
     async def _abandon(self, command_id: str) -> None:
         await self._system_decision(
@@ -283,6 +506,11 @@ class CommandService:
         if decision is not None:
             self.waiters.publish(decision)
         self.news.decided(record)
+        for observer in self._observers:
+            try:
+                observer(record)
+            except Exception:
+                log.exception("decision observer failed", command_id=record.id)
 
     # --------------------------------------------------------------- reading
 
@@ -298,8 +526,8 @@ class CommandService:
             return record
         decided: asyncio.Future[DecisionView] = asyncio.get_running_loop().create_future()
 
-        def listener(decision: DecisionView) -> None:
-            if not decided.done():
+        def listener(decision: WaitEvent) -> None:
+            if isinstance(decision, DecisionView) and not decided.done():
                 decided.set_result(decision)
 
         self.waiters.listen(command_id, listener)
@@ -318,6 +546,15 @@ class CommandService:
         """The org's pending commands, oldest first."""
         async with self._db.read() as conn:
             return await queries.queue(conn, principal.org_id)
+
+    async def queue_for(self, principal: Principal, viewer: Viewer) -> list[CommandRecord]:
+        """The pending commands ``viewer`` may decide, oldest first: their queue."""
+        records = await self.queue(principal)
+        owners = {
+            agent_id: await self._approvals.owner_of(principal.org_id, agent_id)
+            for agent_id in {record.agent_id for record in records}
+        }
+        return [r for r in records if may_decide(r, viewer, owners[r.agent_id])]
 
     async def trail(
         self, principal: Principal, command_id: str
@@ -357,8 +594,33 @@ async def _time_out_now(conn: AsyncConnection, record: CommandRecord) -> Command
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """A reviewer's edit of the command text, checked, and what the edited text requires."""
+
+    text: str
+    requirement: Requirement
+    risk_score: int
+
+
+@dataclass(frozen=True, slots=True)
+class Voted:
+    """The command after a vote: decided, or pending with the vote counted."""
+
+    record: CommandRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Expired:
+    """A command past its deadline: timed out, or escalated to ``next_tier``."""
+
+    record: CommandRecord
+    next_tier: ReviewerRole | None
+    owner: str | None
+
+
 def _rule_for(
-    record: CommandRecord, spec: WhitelistRuleSpec, *, scope_given: bool
+    record: CommandRecord, spec: WhitelistRuleSpec, *, scope_given: bool, edit: Edit | None = None
 ) -> WhitelistRuleCreate:
     # Without an explicit scope, a rule made from a command for one target
     # covers that target only: the narrowest reading of what was approved.
@@ -372,7 +634,9 @@ def _rule_for(
     if not scope_given and record.target:
         scope = f"target:{record.target}"
     return WhitelistRuleCreate(
-        pattern=spec.pattern if spec.pattern is not None else record.command,
+        pattern=spec.pattern
+        if spec.pattern is not None
+        else (edit.text if edit is not None else record.command_to_run),
         type=spec.type,
         scope=scope,
         ttl_seconds=spec.ttl_seconds,

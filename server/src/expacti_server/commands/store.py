@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import insert, or_, update
 from sqlalchemy.exc import IntegrityError
 
+from expacti_server.anomalies.models import AnomalyEvent
 from expacti_server.audit.models import AuditEvent
 from expacti_server.commands.models import Command
 from expacti_server.db.engine import Database
@@ -25,6 +26,7 @@ RuleVersion = tuple[str, datetime]  # a rule id and the updated_at it was matche
 
 _COMMANDS = RowEncoder(Command.__table__)  # type: ignore[arg-type]
 _AUDIT = RowEncoder(AuditEvent.__table__)  # type: ignore[arg-type]
+_ANOMALIES = RowEncoder(AnomalyEvent.__table__)  # type: ignore[arg-type]
 _COUNT_HIT = (
     "UPDATE whitelist_rules SET hit_count = hit_count + 1, last_hit_at = :at "
     "WHERE id = :id AND updated_at = :version AND (expires_at IS NULL OR expires_at > :at)"
@@ -46,8 +48,9 @@ async def store_submission(
     audit_events: list[dict[str, Any]],
     rules: Sequence[RuleVersion],
     at: datetime,
+    anomalies: Sequence[dict[str, Any]] = (),
 ) -> None:
-    """Insert the command and its audit events, and count whitelist hits, atomically.
+    """Insert the command, its audit and anomaly events, and count whitelist hits, atomically.
 
     Each matching rule must still be the version that matched (the match ran
     on the in-memory cache, before this transaction); otherwise nothing is
@@ -55,12 +58,14 @@ async def store_submission(
     request_id) exists already.
     """
     if database.sqlite_writer is not None:
-        await _store_sqlite(database, command, audit_events, rules, at)
+        await _store_sqlite(database, command, audit_events, rules, at, anomalies)
         return
     try:
         async with database.write() as conn:
             await conn.execute(insert(Command), command)
             await conn.execute(insert(AuditEvent), audit_events)
+            if anomalies:
+                await conn.execute(insert(AnomalyEvent), list(anomalies))
             for rule_id, version in rules:
                 counted = await conn.execute(
                     update(WhitelistRule)
@@ -83,12 +88,15 @@ async def _store_sqlite(
     audit_events: list[dict[str, Any]],
     rules: Sequence[RuleVersion],
     at: datetime,
+    anomalies: Sequence[dict[str, Any]],
 ) -> None:
     stamp = encode_datetime(at)
 
     def job(conn: sqlite3.Connection) -> None:
         _COMMANDS.insert(conn, [command])
         _AUDIT.insert(conn, audit_events)
+        if anomalies:
+            _ANOMALIES.insert(conn, list(anomalies))
         for rule_id, version in rules:
             params = {"at": stamp, "id": rule_id, "version": encode_datetime(version)}
             if conn.execute(_COUNT_HIT, params).rowcount != 1:

@@ -14,6 +14,7 @@ from expacti_server.errors import CommandTooLarge, InvalidFrame, PayloadTooLarge
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 MAX_TARGET_LENGTH = 255
 MAX_CLIENT_TIMEOUT_SECONDS = 600
+MAX_SESSION_ID = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,18 +51,7 @@ def validate_submission(submission: Submission, limits: Limits) -> Submission:
         raise InvalidFrame(
             "request_id must be 1-128 characters of A-Z a-z 0-9 . _ : -", field="request_id"
         )
-    command = submission.command
-    if len(command) > limits.max_command_bytes or (
-        len(command.encode("utf-8", "surrogatepass")) > limits.max_command_bytes
-    ):
-        raise CommandTooLarge(
-            f"command exceeds {limits.max_command_bytes} bytes",
-            limit=limits.max_command_bytes,
-        )
-    if not command.strip():
-        raise InvalidFrame("command must not be blank", field="command")
-    if "\x00" in command:
-        raise InvalidFrame("command must not contain NUL characters", field="command")
+    check_command_text(submission.command, limits)
     if submission.target is not None and len(submission.target) > MAX_TARGET_LENGTH:
         raise InvalidFrame(f"target exceeds {MAX_TARGET_LENGTH} characters", field="target")
     timeout = submission.timeout_seconds
@@ -74,9 +64,23 @@ def validate_submission(submission: Submission, limits: Limits) -> Submission:
     _check_metadata_size(submission, limits)
     if submission.encrypted is None:
         return submission
-    check_label(command)
+    check_label(submission.command)
     envelope = check_envelope(submission.encrypted, max_command_bytes=limits.max_command_bytes)
     return dataclasses.replace(submission, envelope=envelope)
+
+
+def check_command_text(command: str, limits: Limits, *, field: str = "command") -> None:
+    """Refuse a command text that is too large, blank, or holds NUL characters."""
+    if len(command) > limits.max_command_bytes or (
+        len(command.encode("utf-8", "surrogatepass")) > limits.max_command_bytes
+    ):
+        raise CommandTooLarge(
+            f"{field} exceeds {limits.max_command_bytes} bytes", limit=limits.max_command_bytes
+        )
+    if not command.strip():
+        raise InvalidFrame(f"{field} must not be blank", field=field)
+    if "\x00" in command:
+        raise InvalidFrame(f"{field} must not contain NUL characters", field=field)
 
 
 def _check_session(session: dict[str, Any] | None) -> None:
@@ -84,6 +88,10 @@ def _check_session(session: dict[str, Any] | None) -> None:
         return
     if not isinstance(session.get("id"), str) or not session["id"]:
         raise InvalidFrame("session.id must be a non-empty string", field="session.id")
+    if len(session["id"]) > MAX_SESSION_ID:
+        raise InvalidFrame(
+            f"session.id must be at most {MAX_SESSION_ID} characters", field="session.id"
+        )
     if "goal" in session and session["goal"] is not None and not isinstance(session["goal"], str):
         raise InvalidFrame("session.goal must be a string", field="session.goal")
     steps = session.get("steps")

@@ -7,7 +7,7 @@ audit record commit together or not at all.
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, update
@@ -32,9 +32,17 @@ async def finalize(
     status: Status,
     actor: Actor,
     notes: str | None,
+    votes: list[dict[str, Any]] | None = None,
+    approved_command: str | None = None,
 ) -> CommandRecord:
-    """Move a pending command to its final state, inside the caller's transaction."""
+    """Move a pending command to its final state, inside the caller's transaction.
+
+    ``votes`` (when given) replaces the command's votes, the last one being the
+    vote that decided; ``approved_command`` is a reviewer's edit of the text.
+    """
     now = utcnow()
+    votes = record.votes if votes is None else votes
+    approved_command = approved_command if approved_command is not None else record.approved_command
     latency_ms = (now - record.created_at).total_seconds() * 1000.0
     reviewer_id = actor.id if actor.type == "reviewer" else None
     reviewer_name = actor.name if actor.type == "reviewer" else None
@@ -48,6 +56,8 @@ async def finalize(
             reviewer_name=reviewer_name,
             notes=notes,
             latency_ms=latency_ms,
+            approvals=votes or None,
+            approved_command=approved_command,
         )
     )
     if result.rowcount != 1:
@@ -69,6 +79,8 @@ async def finalize(
                 "risk_score": record.risk_score,
                 "whitelisted": False,
                 "notes": notes,
+                "approvers": [v["reviewer"] for v in votes or () if v["vote"] == "approve"],
+                "edited": approved_command is not None,
             },
         },
     )
@@ -80,7 +92,118 @@ async def finalize(
         reviewer_name=reviewer_name,
         notes=notes,
         latency_ms=latency_ms,
+        approvals=votes or None,
+        approved_command=approved_command,
     )
+
+
+async def record_vote(
+    conn: AsyncConnection,
+    record: CommandRecord,
+    *,
+    votes: list[dict[str, Any]],
+    required: int,
+    approved_command: str | None,
+    requirement: dict[str, Any] | None = None,
+) -> CommandRecord:
+    """Store a vote with its audit event (the command stays pending unless the caller then
+    finalizes it). ``requirement`` replaces the stored one (an edit made it stricter)."""
+    values: dict[str, Any] = {"approvals": votes, "approved_command": approved_command}
+    if requirement is not None:
+        values["requirement"] = requirement
+    result = await conn.execute(
+        update(Command)
+        .where(Command.id == record.id, Command.status == Status.PENDING)
+        .values(**values)
+    )
+    if result.rowcount != 1:
+        raise AlreadyDecided(command_id=record.id)
+    vote = votes[-1]
+    await conn.execute(
+        _INSERT_AUDIT,
+        {
+            "at": utcnow(),
+            "org_id": record.org_id,
+            "actor_type": "reviewer",
+            "actor_id": vote["reviewer_id"],
+            "actor_name": vote["reviewer"],
+            "action": "command.vote",
+            "command_id": record.id,
+            "rule_id": None,
+            "data": {
+                "vote": vote["vote"],
+                "role": vote["role"],
+                "notes": vote.get("note"),
+                "approvals": sum(1 for v in votes if v["vote"] == "approve"),
+                "required": required,
+            },
+        },
+    )
+    return dataclasses.replace(
+        record,
+        approvals=votes,
+        approved_command=approved_command,
+        requirement=requirement if requirement is not None else record.requirement,
+    )
+
+
+async def record_edit(
+    conn: AsyncConnection, record: CommandRecord, *, actor: Actor, edited: str
+) -> None:
+    """Audit a reviewer's edit with both versions (the command row changes with the vote)."""
+    await conn.execute(
+        _INSERT_AUDIT,
+        {
+            "at": utcnow(),
+            "org_id": record.org_id,
+            "actor_type": actor.type,
+            "actor_id": actor.id,
+            "actor_name": actor.name,
+            "action": "command.edited",
+            "command_id": record.id,
+            "rule_id": None,
+            "data": {"before": record.command_to_run, "after": edited, "original": record.command},
+        },
+    )
+
+
+async def escalate(
+    conn: AsyncConnection, record: CommandRecord, *, extend_seconds: int, next_tier: str
+) -> CommandRecord | None:
+    """Extend a pending command's deadline once and note the escalation; None if it was
+    decided or escalated meanwhile."""
+    now = utcnow()
+    expires_at = now + timedelta(seconds=extend_seconds)
+    result = await conn.execute(
+        update(Command)
+        .where(
+            Command.id == record.id,
+            Command.status == Status.PENDING,
+            Command.escalated_at.is_(None),
+        )
+        .values(escalated_at=now, expires_at=expires_at)
+    )
+    if result.rowcount != 1:
+        return None
+    await conn.execute(
+        _INSERT_AUDIT,
+        {
+            "at": now,
+            "org_id": record.org_id,
+            "actor_type": SYSTEM.type,
+            "actor_id": None,
+            "actor_name": SYSTEM.name,
+            "action": "command.escalated",
+            "command_id": record.id,
+            "rule_id": None,
+            "data": {
+                "next_tier": next_tier,
+                "expires_at": expires_at.isoformat(),
+                "extended_by_seconds": extend_seconds,
+            },
+        },
+    )
+    return dataclasses.replace(record, escalated_at=now, expires_at=expires_at)
 
 
 def submission_audit_events(
@@ -108,6 +231,8 @@ def submission_audit_events(
                 "risk_score": values["risk_score"],
                 "anomalies": values["anomalies"],
                 "expires_at": values["expires_at"].isoformat(),
+                "requirement": values["requirement"],
+                "session_id": values["session_id"],
             },
         }
     ]

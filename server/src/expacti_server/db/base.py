@@ -23,7 +23,7 @@ class Base(DeclarativeBase):
     """Base of every table; migrations compare against its metadata."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, list[dict[str, Any]]: JSON}
 
 
 class UTCDateTime(TypeDecorator[datetime]):

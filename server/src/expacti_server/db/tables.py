@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from expacti_server.agent_sessions.models import AgentSession
+from expacti_server.anomalies.models import AnomalyEvent
+from expacti_server.approvals.models import ApprovalPolicy
 from expacti_server.audit.models import AuditEvent
 from expacti_server.commands.models import Command
 from expacti_server.db.base import Base
 from expacti_server.encryption.models import ReviewerKey
 from expacti_server.identity.models import Agent, Credential, Org, Reviewer, ReviewerSession
+from expacti_server.suggestions.models import RuleSuggestion
 from expacti_server.targets.models import TargetGroup
 from expacti_server.whitelist.models import WhitelistRule
 
@@ -14,6 +18,9 @@ metadata = Base.metadata
 
 __all__ = [
     "Agent",
+    "AgentSession",
+    "AnomalyEvent",
+    "ApprovalPolicy",
     "AuditEvent",
     "Command",
     "Credential",
@@ -21,6 +28,7 @@ __all__ = [
     "Reviewer",
     "ReviewerKey",
     "ReviewerSession",
+    "RuleSuggestion",
     "TargetGroup",
     "WhitelistRule",
     "metadata",

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from expacti_server.db.engine import Database
 from expacti_server.identity.models import Credential
+from expacti_server.identity.roles import ReviewerRole
 from expacti_server.identity.secrets import CredentialKind, hash_secret
 from expacti_server.identity.service import issue_credential
 
@@ -33,6 +34,10 @@ async def seed_demo(database: Database) -> None:
                     principal_name=name,
                     credential_name="demo",
                     secret=secret,
+                    # The evaluator is the whole organisation: one reviewer who may do all.
+                    reviewer_role=None
+                    if kind is CredentialKind.AGENT_TOKEN
+                    else ReviewerRole.ADMIN,
                 )
 
 

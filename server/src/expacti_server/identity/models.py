@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -18,6 +19,14 @@ class Org(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     timeout_seconds: Mapped[int] = mapped_column(default=60)
+    # What a timeout does: "deny" at once, or "escalate" (tell the next tier, extend once).
+    timeout_action: Mapped[str] = mapped_column(String(16), default="deny", server_default="deny")
+    # From this risk score up only seniors and admins may decide (101 turns it off).
+    senior_risk_threshold: Mapped[int] = mapped_column(default=70, server_default="70")
+    # {"timezone": "Europe/Berlin", "days": [1..5], "start": "09:00", "end": "18:00"} or None.
+    working_hours: Mapped[dict[str, Any] | None]
+    # Hosts data may be sent to without the exfiltration rule firing.
+    egress_allow_list: Mapped[list[str] | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -30,6 +39,9 @@ class Agent(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The reviewer answerable for this agent: separation of duties keeps them from
+    # approving its commands.
+    owner_reviewer_id: Mapped[str | None] = mapped_column(ForeignKey("reviewers.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -42,6 +54,7 @@ class Reviewer(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16), default="reviewer", server_default="reviewer")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

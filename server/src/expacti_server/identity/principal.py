@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from expacti_server.audit.actor import Actor
+from expacti_server.identity.roles import ReviewerRole
 
 
 class Role(StrEnum):
-    """The two roles; they never overlap."""
+    """The two kinds of principal; they never overlap. Reviewers also have a ReviewerRole."""
 
     AGENT = "agent"
     REVIEWER = "reviewer"
@@ -26,6 +27,17 @@ class Principal:
     name: str
     credential_id: str
     credential_kind: str
+    reviewer_role: ReviewerRole | None = None  # None for agents
+
+    @property
+    def may_decide(self) -> bool:
+        """A reviewer whose role lets them approve or deny (not an auditor)."""
+        return self.reviewer_role is not None and self.reviewer_role.decides
+
+    @property
+    def is_admin(self) -> bool:
+        """A reviewer who may change the organisation's policy."""
+        return self.reviewer_role is ReviewerRole.ADMIN
 
     @property
     def actor(self) -> Actor:

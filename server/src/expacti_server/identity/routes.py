@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from expacti_server.api.auth import AnyPrincipal, ReviewerPrincipal, ServicesDep
+from expacti_server.api.auth import AdminPrincipal, AnyPrincipal, ReviewerPrincipal, ServicesDep
 from expacti_server.api.errors import ERROR_RESPONSES
 from expacti_server.identity.orgs import OrgUpdate, OrgView
 
@@ -16,6 +16,9 @@ class WhoAmI(BaseModel):
     """The authenticated caller."""
 
     role: str
+    reviewer_role: str | None = Field(
+        description="admin, senior, reviewer or auditor; null for an agent."
+    )
     id: str
     name: str
     org: OrgView
@@ -25,7 +28,13 @@ class WhoAmI(BaseModel):
 async def who_am_i(principal: AnyPrincipal, services: ServicesDep) -> WhoAmI:
     """Who the credential belongs to."""
     org = await services.orgs.get(principal)
-    return WhoAmI(role=principal.role.value, id=principal.id, name=principal.name, org=org)
+    return WhoAmI(
+        role=principal.role.value,
+        reviewer_role=principal.reviewer_role,
+        id=principal.id,
+        name=principal.name,
+        org=org,
+    )
 
 
 @router.get("/org", response_model=OrgView)
@@ -35,8 +44,6 @@ async def get_org(reviewer: ReviewerPrincipal, services: ServicesDep) -> OrgView
 
 
 @router.patch("/org", response_model=OrgView)
-async def update_org(
-    body: OrgUpdate, reviewer: ReviewerPrincipal, services: ServicesDep
-) -> OrgView:
+async def update_org(body: OrgUpdate, reviewer: AdminPrincipal, services: ServicesDep) -> OrgView:
     """Change the decision timeout (30-600 s); it applies to commands submitted afterwards."""
     return await services.orgs.update(reviewer, body)

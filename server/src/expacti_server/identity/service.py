@@ -14,6 +14,7 @@ from expacti_server.db.base import utcnow
 from expacti_server.errors import AuthenticationFailed, InvalidRequest
 from expacti_server.identity.models import Agent, Credential, Org, Reviewer
 from expacti_server.identity.principal import Principal, Role
+from expacti_server.identity.roles import ReviewerRole
 from expacti_server.identity.secrets import (
     CredentialKind,
     hash_secret,
@@ -85,18 +86,27 @@ async def issue_credential(
     credential_name: str | None = None,
     secret: str | None = None,
     issued_by: Actor = SYSTEM,
+    reviewer_role: ReviewerRole | None = None,
 ) -> IssuedCredential:
     """Create the org and principal if needed, then a new credential for the principal.
 
     ``secret`` is only passed for the eval stack's well-known demo tokens.
+    ``reviewer_role`` sets a reviewer's role (a new reviewer is a ``reviewer``
+    unless told otherwise; an existing one keeps theirs unless it is given).
     """
     if not principal_name.strip():
         raise InvalidRequest("a name is required")
     org_id = await ensure_org(conn, name=org_name)
     is_agent = kind is CredentialKind.AGENT_TOKEN
+    if is_agent and reviewer_role is not None:
+        raise InvalidRequest("an agent has no reviewer role")
     principal_id = await _ensure_member(
         conn, Agent if is_agent else Reviewer, org_id=org_id, name=principal_name
     )
+    if reviewer_role is not None:
+        await conn.execute(
+            update(Reviewer).where(Reviewer.id == principal_id).values(role=reviewer_role.value)
+        )
     secret = secret or new_secret(kind)
     credential_id = new_id("cred")
     await conn.execute(
@@ -136,6 +146,7 @@ def principal_query() -> Select[*tuple[Any, ...]]:
             Agent.name.label("agent_name"),
             Credential.reviewer_id,
             Reviewer.name.label("reviewer_name"),
+            Reviewer.role.label("reviewer_role"),
         )
         .join(Org, Org.id == Credential.org_id)
         .outerjoin(Agent, Agent.id == Credential.agent_id)
@@ -147,8 +158,10 @@ def principal_of(row: Row[Any]) -> Principal:
     """The Principal of a row selected by ``principal_query``."""
     if row.kind == CredentialKind.AGENT_TOKEN:
         role, member_id, member_name = Role.AGENT, row.agent_id, row.agent_name
+        reviewer_role = None
     else:
         role, member_id, member_name = Role.REVIEWER, row.reviewer_id, row.reviewer_name
+        reviewer_role = ReviewerRole(row.reviewer_role)
     return Principal(
         role=role,
         org_id=row.org_id,
@@ -157,6 +170,7 @@ def principal_of(row: Row[Any]) -> Principal:
         name=member_name,
         credential_id=row.id,
         credential_kind=row.kind,
+        reviewer_role=reviewer_role,
     )
 
 

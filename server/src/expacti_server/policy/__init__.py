@@ -5,6 +5,7 @@ Pure, synchronous and free of I/O, so the hot path can call it directly.
 
 from __future__ import annotations
 
+from expacti_server.policy.activity import AgentActivity, program_names
 from expacti_server.policy.patterns import (
     MAX_PATTERN_LENGTH,
     CompiledPattern,
@@ -12,11 +13,15 @@ from expacti_server.policy.patterns import (
     compile_pattern,
 )
 from expacti_server.policy.risk import (
-    DEFAULT_RISK_RULES,
+    HIGH_RISK,
+    AgentHistory,
     RiskAssessment,
+    RiskContext,
     RiskFinding,
+    RiskRegistry,
     RiskRule,
-    assess_risk,
+    RiskRuleError,
+    assess,
 )
 from expacti_server.policy.shell import ParsedCommand, parse_command
 from expacti_server.policy.whitelist_index import (
@@ -26,22 +31,30 @@ from expacti_server.policy.whitelist_index import (
     WhitelistIndex,
     WhitelistMatch,
 )
+from expacti_server.policy.working_hours import WorkingHours
 
 __all__ = [
-    "DEFAULT_RISK_RULES",
+    "HIGH_RISK",
     "MAX_PATTERN_LENGTH",
+    "AgentActivity",
+    "AgentHistory",
     "CompiledPattern",
     "IndexedRule",
     "ParsedCommand",
     "RiskAssessment",
+    "RiskContext",
     "RiskFinding",
+    "RiskRegistry",
     "RiskRule",
+    "RiskRuleError",
     "RuleType",
     "Scope",
     "ScopeKind",
     "WhitelistIndex",
     "WhitelistMatch",
-    "assess_risk",
+    "WorkingHours",
+    "assess",
     "compile_pattern",
     "parse_command",
+    "program_names",
 ]

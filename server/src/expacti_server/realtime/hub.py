@@ -1,4 +1,5 @@
-"""The in-process hub that delivers a decision to everyone waiting on that command."""
+"""The in-process hub that delivers a decision (and progress before it) to everyone waiting
+on that command."""
 
 from __future__ import annotations
 
@@ -39,3 +40,8 @@ class DecisionHub(Generic[T]):
         """Deliver ``decision`` to every listener of ``command_id``, then forget them."""
         for listener in self._listeners.pop(command_id, ()):
             listener(decision)
+
+    def notify(self, command_id: str, event: T) -> None:
+        """Deliver ``event`` to every listener of ``command_id``, who keep listening."""
+        for listener in tuple(self._listeners.get(command_id, ())):
+            listener(event)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from expacti_server.api.auth import ReviewerPrincipal, ServicesDep
+from expacti_server.api.auth import DeciderPrincipal, ReviewerPrincipal, ServicesDep
 from expacti_server.api.errors import ERROR_RESPONSES
 from expacti_server.whitelist.preview import RuleDraft
 from expacti_server.whitelist.schemas import (
@@ -35,7 +35,7 @@ async def list_rules(
 
 @router.post("", status_code=201, response_model=WhitelistRuleView)
 async def create_rule(
-    body: WhitelistRuleCreate, reviewer: ReviewerPrincipal, services: ServicesDep
+    body: WhitelistRuleCreate, reviewer: DeciderPrincipal, services: ServicesDep
 ) -> WhitelistRuleView:
     """Add a rule. A pattern that cannot compile to a linear-time matcher is a 422."""
     return await services.whitelist.create(reviewer, body)
@@ -43,7 +43,7 @@ async def create_rule(
 
 @router.post("/preview", response_model=RulePreviewView)
 async def preview_rule(
-    body: RulePreviewRequest, reviewer: ReviewerPrincipal, services: ServicesDep
+    body: RulePreviewRequest, reviewer: DeciderPrincipal, services: ServicesDep
 ) -> RulePreviewView:
     """Which of the newest 10,000 commands the rule would make approvable that the rules
     already in force do not; nothing is saved."""
@@ -82,7 +82,7 @@ async def get_rule(
 
 @router.patch("/{rule_id}", response_model=WhitelistRuleView)
 async def update_rule(
-    rule_id: str, body: WhitelistRuleUpdate, reviewer: ReviewerPrincipal, services: ServicesDep
+    rule_id: str, body: WhitelistRuleUpdate, reviewer: DeciderPrincipal, services: ServicesDep
 ) -> WhitelistRuleView:
     """Change a rule; ``"ttl_seconds": null`` removes its expiry."""
     return await services.whitelist.update(reviewer, rule_id, body)
@@ -90,13 +90,13 @@ async def update_rule(
 
 @router.post("/{rule_id}/expire", response_model=WhitelistRuleView)
 async def expire_rule(
-    rule_id: str, reviewer: ReviewerPrincipal, services: ServicesDep
+    rule_id: str, reviewer: DeciderPrincipal, services: ServicesDep
 ) -> WhitelistRuleView:
     """Stop the rule matching from now on; it stays listed with its history."""
     return await services.whitelist.expire(reviewer, rule_id)
 
 
 @router.delete("/{rule_id}", status_code=204, response_class=Response)
-async def delete_rule(rule_id: str, reviewer: ReviewerPrincipal, services: ServicesDep) -> None:
+async def delete_rule(rule_id: str, reviewer: DeciderPrincipal, services: ServicesDep) -> None:
     """Remove a rule."""
     await services.whitelist.delete(reviewer, rule_id)

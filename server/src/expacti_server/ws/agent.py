@@ -11,7 +11,7 @@ import structlog
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from expacti_server import __version__
-from expacti_server.commands.record import CommandRecord, DecisionView
+from expacti_server.commands.record import CommandRecord, ProgressView, WaitEvent
 from expacti_server.commands.submission import Submission
 from expacti_server.errors import (
     AuthenticationFailed,
@@ -96,7 +96,11 @@ class AgentConnection:
         self._tasks = (reader, writer)
         self._watchdog = asyncio.get_running_loop().call_later(self._watch_interval, self._watch)
         try:
-            await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                failure = None if task.cancelled() else task.exception()
+                if failure is not None and not isinstance(failure, WebSocketDisconnect | OSError):
+                    log.error("agent_connection_failed", exc_info=failure)
         finally:
             self._watchdog.cancel()
             for task in (reader, writer):
@@ -154,6 +158,8 @@ class AgentConnection:
             elif isinstance(frame, frames.Cancel):
                 request_id = frame.request_id
                 await self._cancel(frame)
+            elif isinstance(frame, frames.SessionEnd):
+                await self._services.sessions.end(self._principal, frame.session_id, frame.status)
             else:
                 self._queue(frames.encode(frames.Pong(nonce=frame.nonce)))
         except ExpactiError as error:
@@ -205,11 +211,14 @@ class AgentConnection:
                     request_id=record.request_id,
                     command_id=record.id,
                     status=record.status,
-                    expires_at=record.expires_at.isoformat().replace("+00:00", "Z"),
+                    expires_at=frames.iso_utc(record.expires_at),
                     resumed=resumed,
                 )
             )
         )
+        progress = record.progress()
+        if progress.approvals or progress.escalated:
+            self._queue(frames.progress_frame(progress))  # a resumed wait picks up where it was
 
     async def _cancel(self, frame: frames.Cancel) -> None:
         if frame.request_id is None and frame.command_id is None:
@@ -229,10 +238,14 @@ class AgentConnection:
         else:
             self._queue(frames.decision_frame(decision))
 
-    def _deliver(self, decision: DecisionView) -> None:
-        if self._inflight.pop(decision.request_id, "absent") == "absent":
+    def _deliver(self, event: WaitEvent) -> None:
+        if isinstance(event, ProgressView):
+            if event.request_id in self._inflight:
+                self._queue(frames.progress_frame(event))
             return
-        self._queue(frames.decision_frame(decision))
+        if self._inflight.pop(event.request_id, "absent") == "absent":
+            return
+        self._queue(frames.decision_frame(event))
 
     def _queue(self, frame: bytes) -> None:
         # Called from other tasks too (a reviewer's decision): never raise here.

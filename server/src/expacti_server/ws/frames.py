@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 import msgspec
 
-from expacti_server.commands.record import DecisionView
+from expacti_server.commands.record import DecisionView, ProgressView
 from expacti_server.errors import ExpactiError, InvalidFrame, MalformedJSON, UnknownFrameType
 
 PROTOCOL_VERSION = "v1"
@@ -35,13 +36,20 @@ class Cancel(msgspec.Struct, tag="cancel", tag_field="type"):
     reason: str | None = None
 
 
+class SessionEnd(msgspec.Struct, tag="session_end", tag_field="type"):
+    """The agent finished (or gave up on) a session it named in its submissions."""
+
+    session_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+    status: Literal["completed", "failed"]
+
+
 class Ping(msgspec.Struct, tag="ping", tag_field="type"):
     """Liveness check, answered with a pong."""
 
     nonce: str | None = None
 
 
-ClientFrame = Submit | Cancel | Ping
+ClientFrame = Submit | Cancel | SessionEnd | Ping
 
 
 class Accepted(msgspec.Struct, tag="accepted", tag_field="type"):
@@ -68,6 +76,21 @@ class Decision(msgspec.Struct, tag="decision", tag_field="type"):
     rule_id: str | None
     risk_score: int
     anomalies: list[str]
+    command: str
+    edited: bool
+    approvers: list[str]
+
+
+class Progress(msgspec.Struct, tag="progress", tag_field="type"):
+    """A pending command moved on: a partial approval, or an escalation that extended it."""
+
+    request_id: str
+    command_id: str
+    approvals: int
+    required: int
+    approvers: list[str]
+    escalated: bool
+    expires_at: str
 
 
 class Pong(msgspec.Struct, tag="pong", tag_field="type"):
@@ -111,7 +134,7 @@ def _classify(message: str) -> ExpactiError:
             return UnknownFrameType("frame has no type")
         return InvalidFrame(message)
     if message.endswith("at `$.type`"):
-        return UnknownFrameType("unknown frame type; expected submit, cancel or ping")
+        return UnknownFrameType("unknown frame type; expected submit, cancel, session_end or ping")
     return InvalidFrame(message.replace("`$.", "`"))
 
 
@@ -145,8 +168,31 @@ def decision_frame(view: DecisionView) -> bytes:
             rule_id=view.rule_id,
             risk_score=view.risk_score,
             anomalies=view.anomalies,
+            command=view.command,
+            edited=view.edited,
+            approvers=view.approvers,
         )
     )
+
+
+def progress_frame(view: ProgressView) -> bytes:
+    """The encoded progress frame of a pending command."""
+    return _encoder.encode(
+        Progress(
+            request_id=view.request_id,
+            command_id=view.command_id,
+            approvals=view.approvals,
+            required=view.required,
+            approvers=view.approvers,
+            escalated=view.escalated,
+            expires_at=iso_utc(view.expires_at),
+        )
+    )
+
+
+def iso_utc(moment: datetime) -> str:
+    """ISO-8601 in UTC with a Z, as every frame writes times."""
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def error_frame(error: ExpactiError, request_id: str | None = None) -> bytes:

@@ -24,6 +24,7 @@ from expacti_server.db.base import utcnow
 from expacti_server.errors import AuthenticationFailed, ExpactiError, PermissionDenied
 from expacti_server.identity.principal import Principal, Role
 from expacti_server.identity.sessions import SESSION_COOKIE
+from expacti_server.realtime.reviewer_feed import Viewer
 from expacti_server.services import Services
 from expacti_server.ws.handshake import refuse
 
@@ -114,10 +115,14 @@ class ReviewerScreen:
         """Run until the browser leaves, the session ends, or the screen falls behind."""
         feed = self._services.commands.news.feed
         org_id = self._principal.org_id
-        feed.subscribe(org_id, self._enqueue)
+        role = self._principal.reviewer_role
+        if role is None:
+            raise PermissionDenied("only reviewers may watch the queue")
+        viewer = Viewer(reviewer_id=self._principal.id, role=role)
+        feed.subscribe(org_id, self._enqueue, viewer)
         tasks: list[asyncio.Task[None]] = []
         try:
-            pending = await self._services.commands.queue(self._principal)
+            pending = await self._services.commands.queue_for(self._principal, viewer)
             await self._send(await self._snapshot(pending))
             tasks = [
                 asyncio.create_task(self._write()),

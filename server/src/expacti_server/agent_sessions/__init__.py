@@ -1,0 +1,1 @@
+"""Agent sessions: commands grouped under a goal and its steps."""

@@ -1,0 +1,1 @@
+"""Anomaly events: each risk rule that fired on a command, kept for badges, reports, alerts."""

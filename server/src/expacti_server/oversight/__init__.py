@@ -1,0 +1,1 @@
+"""Oversight availability: can a human who may decide for this agent answer now?"""

@@ -1,0 +1,1 @@
+"""Whitelist rules learnt from reviewers' decisions, proposed with evidence."""
