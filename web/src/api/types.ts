@@ -25,6 +25,10 @@ export type OrgView = Schemas["OrgView"];
 export type SessionView = Schemas["SessionView"];
 export type SignIn = Schemas["SignIn"];
 export type AuditEventView = Schemas["AuditEventView"];
+export type WhoAmI = Schemas["WhoAmI"];
+export type ReviewerRole = Schemas["ReviewerRole"];
+export type OrgUpdate = Schemas["OrgUpdate"];
+export type WorkingHours = Schemas["WorkingHoursBody"];
 
 // ---- commands ----------------------------------------------------------------
 
@@ -42,6 +46,31 @@ export type CommandListQuery = NonNullable<paths["/api/v1/commands"]["get"]["par
 export type AuditTrail = Schemas["CommandTrail"];
 export type ApproveRequest = Schemas["ApproveBody"];
 export type DenyRequest = Schemas["DenyBody"];
+/** Who may decide a command and how many approvals it needs. */
+export type Requirement = Schemas["RequirementView"];
+export type VoteMode = Schemas["Mode"];
+export type Vote = Schemas["VoteView"];
+
+// ---- approval policies, reviewers and agents ---------------------------------
+
+export type ApprovalPolicyBody = Schemas["ApprovalPolicyBody"];
+export type ApprovalPolicyView = Schemas["ApprovalPolicyView"];
+export type ApprovalPolicyList = Schemas["ApprovalPolicyList"];
+export type ReviewerView = Schemas["ReviewerView"];
+export type AgentView = Schemas["AgentView"];
+
+// ---- agent sessions ----------------------------------------------------------
+
+export type AgentSessionDetail = Schemas["AgentSessionDetail"];
+export type AgentSessionSummary = Schemas["AgentSessionSummary"];
+export type AgentSessionList = Schemas["AgentSessionList"];
+export type SessionCommand = Schemas["SessionCommandView"];
+
+// ---- rule suggestions learnt from past decisions -----------------------------
+
+/** A whitelist rule the server learnt from past decisions (not a card's own `suggestions`). */
+export type SuggestedRule = Schemas["SuggestionView"];
+export type SuggestionEvidence = Schemas["SuggestionEvidence"];
 
 // ---- whitelist ---------------------------------------------------------------
 
@@ -85,6 +114,35 @@ export interface RuleMatchesDeniedDetails {
   complete?: boolean;
 }
 
+/** Details of a 403 `not_eligible` (commands.service): the least role that may decide, and yours. */
+export interface NotEligibleDetails {
+  needs: string;
+  role: string;
+}
+
+/** Details of a 403 `separation_of_duties`: the agent this reviewer is linked to. */
+export interface SeparationOfDutiesDetails {
+  agent: string;
+}
+
+/** Details of a 403 `forbidden` raised for an auditor (role "auditor"). */
+export interface ForbiddenDetails {
+  role?: string;
+}
+
+/** Details of a 422 `policy_unsatisfiable` (approvals.service). */
+export interface PolicyUnsatisfiableDetails {
+  policy: string;
+  required: number;
+  eligible: number;
+}
+
+/** Details of a 422 `invalid_request` from request validation (api/errors.py), or naming one field. */
+export interface InvalidRequestDetails {
+  problems: { loc: string[]; message: string }[];
+  field: string;
+}
+
 // ---- reviewer WebSocket frames (hand-written) --------------------------------
 // OpenAPI describes HTTP operations only, so /api/v1/reviewer/ws has no schema
 // to generate from; these mirror ws/reviewer.py and commands/reviewer_news.py.
@@ -94,6 +152,8 @@ export type ServerFrame =
   | { type: "snapshot"; server_time: string; commands: CommandView[] }
   | { type: "pending"; command: CommandView }
   | { type: "decided"; command: CommandView }
+  /** Nobody decided in time: the command now waits for `tier` (and above), with a new deadline. */
+  | { type: "escalated"; command: CommandView; tier: string }
   | { type: "pong" };
 
 export type ClientFrame = { type: "ping" };

@@ -67,6 +67,7 @@ export function QueuePage() {
     if (shortcut === "approve") handle.approve();
     else if (shortcut === "deny") handle.deny();
     else if (shortcut === "whitelist") handle.whitelist();
+    else if (shortcut === "edit") handle.edit();
     else if (shortcut === "open") navigate(`/commands/${encodeURIComponent(selectedId)}`);
   });
 

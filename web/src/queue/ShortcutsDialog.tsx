@@ -4,6 +4,7 @@ const ROWS: [string, string][] = [
   ["A", "Approve the selected command"],
   ["D", "Deny the selected command"],
   ["W", "Approve and whitelist (opens the rule editor)"],
+  ["E", "Edit the command, then approve the edited text"],
   ["J", "Select the next command"],
   ["K", "Select the previous command"],
   ["Enter", "Open the selected command's details"],

@@ -7,21 +7,25 @@ import type { CommandView } from "../api";
 
 let audio: AudioContext | null = null;
 
-export function beep(): void {
+/** `times` short beeps: one for a new command, two for an escalated one. */
+export function beep(times = 1): void {
   const Ctx = window.AudioContext as typeof AudioContext | undefined;
   if (!Ctx) return;
   try {
     audio ??= new Ctx();
-    const osc = audio.createOscillator();
-    const gain = audio.createGain();
-    osc.type = "sine";
-    osc.frequency.value = 880;
-    gain.gain.setValueAtTime(0.0001, audio.currentTime);
-    gain.gain.exponentialRampToValueAtTime(0.2, audio.currentTime + 0.02);
-    gain.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + 0.25);
-    osc.connect(gain).connect(audio.destination);
-    osc.start();
-    osc.stop(audio.currentTime + 0.3);
+    for (let i = 0; i < times; i++) {
+      const start = audio.currentTime + i * 0.35;
+      const osc = audio.createOscillator();
+      const gain = audio.createGain();
+      osc.type = "sine";
+      osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.0001, start);
+      gain.gain.exponentialRampToValueAtTime(0.2, start + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.25);
+      osc.connect(gain).connect(audio.destination);
+      osc.start(start);
+      osc.stop(start + 0.3);
+    }
   } catch {
     // Autoplay policy before any user gesture: silently no sound.
   }
@@ -39,12 +43,13 @@ export async function requestNotificationPermission(): Promise<boolean> {
   return (await Notification.requestPermission()) === "granted";
 }
 
-export function notifyPending(command: CommandView, onClick: () => void): void {
+export function notifyPending(command: CommandView, escalated: boolean, onClick: () => void): void {
   if (!notificationsSupported() || Notification.permission !== "granted") return;
   // Only when the reviewer is elsewhere; an open tab already shows the card.
   if (document.visibilityState === "visible" && document.hasFocus()) return;
   const body = command.command.length > 140 ? `${command.command.slice(0, 140)}…` : command.command;
-  const n = new Notification(`Approval needed: ${command.agent.name}`, {
+  const title = escalated ? `Escalated to you: ${command.agent.name}` : `Approval needed: ${command.agent.name}`;
+  const n = new Notification(title, {
     body: command.target ? `${command.target}: ${body}` : body,
     tag: `expacti-${command.id}`,
   });

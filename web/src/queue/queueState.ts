@@ -26,6 +26,8 @@ export type QueueAction =
   | { type: "snapshot"; commands: CommandView[]; serverTime: string; receivedAt: number }
   | { type: "pending"; command: CommandView }
   | { type: "decided"; command: CommandView }
+  /** Our own vote's answer for a command still pending: replace the card, never add one. */
+  | { type: "updated"; command: CommandView }
   | { type: "hold"; id: string }
   | { type: "release"; id: string }
   /** This reviewer's decision succeeded (HTTP 200): the card leaves now. */
@@ -56,6 +58,13 @@ export function queueReducer(state: QueueState, action: QueueAction): QueueState
     case "pending": {
       const at = state.commands.findIndex((c) => c.id === action.command.id);
       if (at === -1) return { ...state, commands: [...state.commands, action.command] };
+      const commands = state.commands.slice();
+      commands[at] = action.command;
+      return { ...state, commands };
+    }
+    case "updated": {
+      const at = state.commands.findIndex((c) => c.id === action.command.id);
+      if (at === -1) return state;
       const commands = state.commands.slice();
       commands[at] = action.command;
       return { ...state, commands };

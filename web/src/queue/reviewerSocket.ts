@@ -44,6 +44,7 @@ export function parseFrame(data: unknown): ServerFrame | null {
       case "snapshot":
       case "pending":
       case "decided":
+      case "escalated":
       case "pong":
         return frame as ServerFrame;
       default:

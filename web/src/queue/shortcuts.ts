@@ -1,5 +1,5 @@
 /** The queue's one-key shortcuts, as a pure mapping from a key event. */
-export type QueueShortcut = "approve" | "deny" | "whitelist" | "next" | "previous" | "open" | "help";
+export type QueueShortcut = "approve" | "deny" | "whitelist" | "edit" | "next" | "previous" | "open" | "help";
 
 export interface KeyInput {
   key: string;
@@ -13,6 +13,7 @@ const KEYS: Record<string, QueueShortcut> = {
   a: "approve",
   d: "deny",
   w: "whitelist",
+  e: "edit",
   j: "next",
   k: "previous",
   Enter: "open",

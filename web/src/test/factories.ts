@@ -1,4 +1,13 @@
-import type { AuditEventView, CommandView, EncryptedEnvelope } from "../api";
+import type {
+  AgentSessionDetail,
+  AuditEventView,
+  CommandView,
+  EncryptedEnvelope,
+  Requirement,
+  SessionCommand,
+  SuggestedRule,
+  Vote,
+} from "../api";
 
 let seq = 0;
 
@@ -29,7 +38,96 @@ export function makeCommand(overrides: Partial<CommandView> = {}): CommandView {
     decision: null,
     suggestions: [],
     encrypted: null,
+    requirement: ROUTINE,
+    votes: [],
+    approvals: 0,
+    escalated_at: null,
+    edited: false,
+    approved_command: null,
+    session_id: null,
     ...overrides,
+  };
+}
+
+/** One approval by any reviewer: what most commands need. */
+export const ROUTINE: Requirement = { min_role: "reviewer", required: 1, mode: "AllOf", reason: "default routing", policy_id: null };
+
+export function makeRequirement(overrides: Partial<Requirement> = {}): Requirement {
+  return { ...ROUTINE, ...overrides };
+}
+
+export function makeVote(reviewer: string, overrides: Partial<Vote> = {}): Vote {
+  return { reviewer, role: "reviewer", vote: "approve", at: "2030-01-01T00:01:00Z", note: null, ...overrides };
+}
+
+/** A stored agent session with its commands, oldest first. */
+export function makeAgentSession(overrides: Partial<AgentSessionDetail> = {}): AgentSessionDetail {
+  const items = overrides.items ?? [];
+  return {
+    id: "ses_1",
+    client_id: "s1",
+    agent: "deploy-bot",
+    goal: "Ship it",
+    steps: ["build", "deploy", "verify"],
+    current_step: 1,
+    status: "active",
+    created_at: "2030-01-01T00:00:00Z",
+    updated_at: "2030-01-01T00:00:00Z",
+    ended_at: null,
+    commands: items.length,
+    items,
+    ...overrides,
+  };
+}
+
+export function makeSessionCommand(overrides: Partial<SessionCommand> = {}): SessionCommand {
+  seq += 1;
+  return {
+    id: `cmd_s${seq}`,
+    command: `make step-${seq}`,
+    status: "approved",
+    step: 0,
+    created_at: "2030-01-01T00:00:00Z",
+    decided_at: "2030-01-01T00:00:10Z",
+    reviewer: "alice",
+    whitelisted: false,
+    edited: false,
+    ...overrides,
+  };
+}
+
+/** An open suggestion with plain evidence; override what the test is about. */
+export function makeSuggestedRule(overrides: Partial<SuggestedRule> = {}): SuggestedRule {
+  seq += 1;
+  const { evidence, ...rest } = overrides;
+  return {
+    id: `sug_${seq}`,
+    pattern: "rm /tmp/build-*",
+    type: "glob",
+    scope: "global",
+    status: "open",
+    upgrade_of_rule_id: null,
+    summary: "3 similar commands were approved and none denied",
+    created_at: "2030-01-01T00:00:00Z",
+    updated_at: "2030-01-01T00:00:00Z",
+    decided_at: null,
+    decided_by: null,
+    rule_id: null,
+    evidence: {
+      approved: 12,
+      denied: 0,
+      distinct_commands: 3,
+      would_auto_approve: 31,
+      matched: 31,
+      matched_denied: 0,
+      matched_high_risk: 0,
+      scanned: 200,
+      examples: ["rm /tmp/build-1", "rm /tmp/build-2"],
+      last_approved_at: "2030-01-01T00:00:00Z",
+      reviewers: ["alice"],
+      ...evidence,
+    },
+    ...rest,
   };
 }
 
