@@ -35,7 +35,17 @@ def test_tokens_and_api_keys_created_by_the_cli_work(tmp_path: Path) -> None:
         "token", "create", "--role", "agent", "--name", "ci", "--org", "acme", database_url=url
     )
     reviewer = cli(
-        "token", "create", "--role", "reviewer", "--name", "bob", "--org", "acme", database_url=url
+        "token",
+        "create",
+        "--role",
+        "reviewer",
+        "--name",
+        "bob",
+        "--org",
+        "acme",
+        "--reviewer-role",
+        "senior",
+        database_url=url,
     )
     key = cli("apikey", "create", "--reviewer", "bob", "--org", "acme", database_url=url)
     for result in (agent, reviewer, key):
@@ -48,11 +58,12 @@ def test_tokens_and_api_keys_created_by_the_cli_work(tmp_path: Path) -> None:
         me = httpx.get(
             f"{server.http_url}/api/v1/me", headers={"Authorization": f"Bearer {api_key}"}
         )
-        assert (me.json()["role"], me.json()["name"], me.json()["org"]["name"]) == (
-            "reviewer",
-            "bob",
-            "acme",
-        )
+        assert (
+            me.json()["role"],
+            me.json()["reviewer_role"],
+            me.json()["name"],
+            me.json()["org"]["name"],
+        ) == ("reviewer", "senior", "bob", "acme")
         credential_id = re.search(r"(cred_[0-9a-f]+)", key.stderr)
         assert credential_id is not None
         revoked = cli("token", "revoke", credential_id.group(1), database_url=url)
@@ -99,6 +110,31 @@ def test_bad_cli_input_is_a_clear_error(tmp_path: Path) -> None:
     result = cli("token", "create", "--role", "admin", "--name", "x", database_url=url)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+    agent_role = cli(
+        "token",
+        "create",
+        "--role",
+        "agent",
+        "--name",
+        "x",
+        "--reviewer-role",
+        "admin",
+        database_url=url,
+    )
+    assert agent_role.returncode == 2
+    assert "--reviewer-role is for reviewer tokens" in agent_role.stderr
+    unknown_role = cli(
+        "token",
+        "create",
+        "--role",
+        "reviewer",
+        "--name",
+        "x",
+        "--reviewer-role",
+        "owner",
+        database_url=url,
+    )
+    assert unknown_role.returncode == 2
     bad_url = cli("migrate", database_url="mysql://nope")
     assert bad_url.returncode == 2
     assert "database_url" in bad_url.stderr

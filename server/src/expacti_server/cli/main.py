@@ -18,6 +18,7 @@ from expacti_server.db.engine import Database
 from expacti_server.db.migrate import upgrade_to_head
 from expacti_server.errors import ExpactiError
 from expacti_server.identity.demo import DEMO_AGENT_TOKEN, DEMO_REVIEWER_TOKEN
+from expacti_server.identity.roles import ReviewerRole
 from expacti_server.identity.secrets import CredentialKind
 from expacti_server.identity.service import IssuedCredential, issue_credential, revoke_credential
 from expacti_server.logs import configure
@@ -126,11 +127,22 @@ def migrate() -> None:
     console.print("database is at the newest schema")
 
 
-def _issue(kind: CredentialKind, org: str, name: str, label: str | None) -> IssuedCredential:
+def _issue(
+    kind: CredentialKind,
+    org: str,
+    name: str,
+    label: str | None,
+    reviewer_role: ReviewerRole | None = None,
+) -> IssuedCredential:
     async def work(database: Database) -> IssuedCredential:
         async with database.write() as conn:
             return await issue_credential(
-                conn, org_name=org, kind=kind, principal_name=name, credential_name=label
+                conn,
+                org_name=org,
+                kind=kind,
+                principal_name=name,
+                credential_name=label,
+                reviewer_role=reviewer_role,
             )
 
     return _run_with_database(_settings(), work)
@@ -150,10 +162,21 @@ def token_create(
     name: Annotated[str, typer.Option(help="The agent's or reviewer's name.")],
     org: Annotated[str, typer.Option(help="Organisation (created if missing).")] = "default",
     label: Annotated[str | None, typer.Option(help="A label for the token.")] = None,
+    reviewer_role: Annotated[
+        ReviewerRole | None,
+        typer.Option(
+            help="A reviewer's role: admin, senior, reviewer or auditor (read-only). "
+            "Default: admin for an org's first reviewer, reviewer for later ones; an existing "
+            "reviewer keeps theirs."
+        ),
+    ] = None,
 ) -> None:
     """Create a token; prints it once on standard output."""
+    if role is TokenRole.agent and reviewer_role is not None:
+        err.print("[red]error:[/red] --reviewer-role is for reviewer tokens")
+        raise typer.Exit(2)
     kind = CredentialKind.AGENT_TOKEN if role is TokenRole.agent else CredentialKind.REVIEWER_TOKEN
-    _print_secret(_issue(kind, org, name, label))
+    _print_secret(_issue(kind, org, name, label, reviewer_role))
 
 
 @token_app.command("revoke")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, insert, select, update
+from sqlalchemy import Row, Select, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from expacti_server.audit import service as audit
@@ -91,8 +91,9 @@ async def issue_credential(
     """Create the org and principal if needed, then a new credential for the principal.
 
     ``secret`` is only passed for the eval stack's well-known demo tokens.
-    ``reviewer_role`` sets a reviewer's role (a new reviewer is a ``reviewer``
-    unless told otherwise; an existing one keeps theirs unless it is given).
+    ``reviewer_role`` sets a reviewer's role. Without it an existing reviewer keeps
+    theirs, the org's first reviewer becomes its admin, and any other new one is a
+    ``reviewer``.
     """
     if not principal_name.strip():
         raise InvalidRequest("a name is required")
@@ -100,9 +101,25 @@ async def issue_credential(
     is_agent = kind is CredentialKind.AGENT_TOKEN
     if is_agent and reviewer_role is not None:
         raise InvalidRequest("an agent has no reviewer role")
+    existed = await conn.scalar(
+        select(func.count()).where(
+            (Agent.org_id if is_agent else Reviewer.org_id) == org_id,
+            (Agent.name if is_agent else Reviewer.name) == principal_name,
+        )
+    )
     principal_id = await _ensure_member(
         conn, Agent if is_agent else Reviewer, org_id=org_id, name=principal_name
     )
+    if not is_agent and reviewer_role is None and not existed:
+        # An organisation's first reviewer founds it: without an admin nobody could
+        # ever change its policy.
+        has_admin = await conn.scalar(
+            select(Reviewer.id).where(
+                Reviewer.org_id == org_id, Reviewer.role == ReviewerRole.ADMIN.value
+            )
+        )
+        if has_admin is None:
+            reviewer_role = ReviewerRole.ADMIN
     if reviewer_role is not None:
         await conn.execute(
             update(Reviewer).where(Reviewer.id == principal_id).values(role=reviewer_role.value)
