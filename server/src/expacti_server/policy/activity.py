@@ -153,13 +153,10 @@ class _History:
     def recent_count(self, window_seconds: float) -> int:
         if self._state is None:
             return 0
-        cutoff = self._now - window_seconds
-        count = 0
-        for at in reversed(self._state.recent):
-            if at <= cutoff:
-                break
-            count += at <= self._now
-        return count
+        recent = self._state.recent  # ascending: two binary searches, not a scan
+        return bisect.bisect_right(recent, self._now) - bisect.bisect_right(
+            recent, self._now - window_seconds
+        )
 
     def baseline_per_minute(self) -> float:
         return self._state.baseline(int(self._now // 60)) if self._state else 0.0
