@@ -1,4 +1,5 @@
 import { Navigate, Route, Routes } from "react-router";
+import { RoleProvider } from "./auth/role";
 import { SessionProvider, useSession } from "./auth/session";
 import { SignInPage } from "./auth/SignInPage";
 import { Shell } from "./shell/Shell";
@@ -43,9 +44,11 @@ function Gate() {
       return <SignInPage />;
     case "signed-in":
       return (
-        <QueueProvider>
-          <AppRoutes />
-        </QueueProvider>
+        <RoleProvider>
+          <QueueProvider>
+            <AppRoutes />
+          </QueueProvider>
+        </RoleProvider>
       );
   }
 }

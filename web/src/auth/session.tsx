@@ -91,3 +91,9 @@ export function useReviewerId(): string | null {
   return ctx?.state.status === "signed-in" ? ctx.state.session.reviewer.id : null;
 }
 
+
+/** The signed-in reviewer's name, or null; never throws (see `useReviewerId`). */
+export function useReviewerName(): string | null {
+  const ctx = useContext(SessionContext);
+  return ctx?.state.status === "signed-in" ? ctx.state.session.reviewer.name : null;
+}

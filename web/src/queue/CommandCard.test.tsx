@@ -62,8 +62,11 @@ describe("command card rendering", () => {
     expect(c1.getByText(/High risk · 85/)).toBeInTheDocument();
     expect(within(mustCard("c2")).getByText(/Medium risk · 45/)).toBeInTheDocument();
     expect(within(mustCard("c3")).getByText(/Low risk · 5/)).toBeInTheDocument();
-    expect(c1.getByText("novelty")).toBeInTheDocument();
-    expect(c1.getByText("unusual_activity")).toBeInTheDocument();
+    // Anomalies by their short label, with what they mean for tooltips and screen readers.
+    const novelty = c1.getByText("New for this agent").closest(".badge");
+    expect(novelty).toHaveAttribute("title", expect.stringMatching(/never used before/));
+    expect(novelty).toHaveTextContent(/never used before/);
+    expect(c1.getByText("Unusual activity")).toBeInTheDocument();
     expect(within(c1.getByRole("list", { name: "Parts of the command" })).getAllByRole("listitem")).toHaveLength(2);
     const steps = within(c1.getByRole("list", { name: "Session steps" })).getAllByRole("listitem");
     expect(steps.map((s) => s.className)).toEqual(["step step--done", "step step--current", "step step--todo"]);

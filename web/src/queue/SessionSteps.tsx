@@ -8,14 +8,14 @@ export function stepState(index: number, current: number | null): StepState {
   return index === current ? "current" : "todo";
 }
 
-const STATE_TEXT: Record<StepState, string> = { done: "done", current: "current step", todo: "to do" };
+const STATE_TEXT: Record<StepState, string> = { done: "already run", current: "current step", todo: "remaining" };
 
 /** The agent's goal and plan, with where it is now. */
 export function SessionSteps({ session }: { session: CommandSession }) {
   const steps = session.steps ?? [];
   if (!session.goal && steps.length === 0) return null;
   return (
-    <div className="session">
+    <div className="session__plan">
       {session.goal && (
         <p className="session__goal">
           <span className="meta-label">Goal</span> {session.goal}

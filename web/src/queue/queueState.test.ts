@@ -109,4 +109,20 @@ describe("queueReducer", () => {
     const s = run([snapshot(), snapshot([], "garbage")]);
     expect(s.skewMs).toBe(5_000);
   });
+
+  it("updated replaces a known card in place and never adds one", () => {
+    const loaded = queueReducer(initialQueueState, {
+      type: "snapshot",
+      commands: [makeCommand({ id: "a" }), makeCommand({ id: "b" })],
+      serverTime: "2030-01-01T00:00:00Z",
+      receivedAt: Date.parse("2030-01-01T00:00:00Z"),
+    });
+    const voted = makeCommand({ id: "a", approvals: 1 });
+    const next = queueReducer(loaded, { type: "updated", command: voted });
+    expect(next.commands.map((c) => [c.id, c.approvals])).toEqual([
+      ["a", 1],
+      ["b", 0],
+    ]);
+    expect(queueReducer(next, { type: "updated", command: makeCommand({ id: "gone" }) })).toBe(next);
+  });
 });

@@ -31,6 +31,11 @@ describe("reviewerSocketUrl", () => {
 describe("parseFrame", () => {
   it("accepts known frames and drops junk", () => {
     expect(parseFrame('{"type":"pong"}')).toEqual({ type: "pong" });
+    expect(parseFrame('{"type":"escalated","command":{"id":"c1"},"tier":"senior"}')).toEqual({
+      type: "escalated",
+      command: { id: "c1" },
+      tier: "senior",
+    });
     expect(parseFrame('{"type":"mystery"}')).toBeNull();
     expect(parseFrame("not json")).toBeNull();
     expect(parseFrame(new ArrayBuffer(2))).toBeNull();

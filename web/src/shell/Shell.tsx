@@ -3,6 +3,8 @@ import { useSession, useSignedInSession } from "../auth/session";
 import { useTheme, type ThemeChoice } from "../ui/preferences";
 import { useQueue } from "../queue/QueueProvider";
 import { ConnectionStatus } from "../queue/ConnectionStatus";
+import { QueueNotices } from "../queue/QueueNotices";
+import { ROLE_LABEL, useRole } from "../auth/role";
 import "./Shell.css";
 
 const NEXT_THEME: Record<ThemeChoice, ThemeChoice> = { system: "dark", dark: "light", light: "system" };
@@ -13,6 +15,7 @@ export function Shell() {
   const { signOut } = useSession();
   const [theme, setTheme] = useTheme();
   const { commands } = useQueue();
+  const { role } = useRole();
 
   return (
     <div className="shell">
@@ -48,6 +51,7 @@ export function Shell() {
           </button>
           <span className="shell__who" title={`${session.org.name}`}>
             {session.reviewer.name}
+            {role && <span className="shell__role"> · {ROLE_LABEL[role]}</span>}
           </span>
           <button type="button" className="btn btn--ghost btn--small" onClick={() => void signOut()}>
             Sign out
@@ -57,6 +61,7 @@ export function Shell() {
       <main id="main" className="shell__main" tabIndex={-1}>
         <Outlet />
       </main>
+      <QueueNotices />
     </div>
   );
 }
