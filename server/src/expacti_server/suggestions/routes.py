@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from expacti_server.api.auth import AnyPrincipal, ServicesDep
+from expacti_server.api.auth import DeciderPrincipal, ReviewerPrincipal, ServicesDep
 from expacti_server.api.errors import ERROR_RESPONSES, ErrorResponse
-from expacti_server.errors import PermissionDenied
-from expacti_server.identity.principal import Principal, Role
 from expacti_server.suggestions.schemas import (
     SuggestionAccept,
     SuggestionFilter,
@@ -28,29 +26,10 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 
 
-def authorise(principal: Principal, *, changes: bool) -> Principal:
-    """Who may see suggestions (``changes=False``) and accept or dismiss them.
-
-    The one place this is decided: reviewers read; reviewers who decide
-    commands (not auditors) act, since accepting creates a whitelist rule.
-    """
-    if principal.role is not Role.REVIEWER:
-        raise PermissionDenied("this needs a reviewer token or API key")
-    if changes and not principal.may_decide:
-        raise PermissionDenied("auditors have read-only access", role="auditor")
-    return principal
-
-
-async def _reader(principal: AnyPrincipal) -> Principal:
-    return authorise(principal, changes=False)
-
-
-async def _actor(principal: AnyPrincipal) -> Principal:
-    return authorise(principal, changes=True)
-
-
-Reader = Annotated[Principal, Depends(_reader)]
-Actor = Annotated[Principal, Depends(_actor)]
+# Reviewers read suggestions; only roles that decide (not auditors) accept or dismiss
+# them, since accepting creates a whitelist rule.
+Reader = ReviewerPrincipal
+Actor = DeciderPrincipal
 
 
 @router.get("", response_model=SuggestionList)
