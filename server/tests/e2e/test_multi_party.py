@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -181,3 +182,25 @@ async def test_policies_that_can_never_be_satisfied_are_refused(
     listed = (await http.get("/api/v1/policies", headers=org.reviewer_headers())).json()
     assert [p["require_n_approvers"] for p in listed["items"]] == [2]
     assert listed["senior_risk_threshold"] == 70
+
+
+async def test_concurrent_votes_are_all_counted(
+    server: ServerProcess, org: OrgTokens, http: httpx.AsyncClient, server_db: Database
+) -> None:
+    tokens = await reviewers(server_db, org, "bob", "carol", "erin")
+    await policy(http, org, command_pattern="make ship", require_n_approvers=3)
+    agent = await RawAgent.connect(server.ws_url, org.agent_token)
+    command_id = (await agent.submit_for("m-7", "make ship"))["command_id"]
+    votes = await asyncio.gather(
+        *(
+            http.post(f"/api/v1/commands/{command_id}/approve", headers=bearer(token))
+            for token in tokens
+        )
+    )
+    assert sorted(v.status_code for v in votes) == [200, 200, 200]
+    final = (
+        await http.get(f"/api/v1/commands/{command_id}", headers=org.reviewer_headers())
+    ).json()
+    assert final["status"] == "approved"
+    assert sorted(final["decision"]["approvers"]) == ["bob", "carol", "erin"]
+    await agent.close()
