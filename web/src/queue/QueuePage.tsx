@@ -8,6 +8,8 @@ import { AlertToggles } from "./AlertToggles";
 import { connectionLabel } from "./ConnectionStatus";
 import { useQueueKeyboard } from "./useQueueKeyboard";
 import { usePhoneLayout } from "./useSwipe";
+import { QueueSuggestions } from "../suggestions/QueueSuggestions";
+import { mayDecide, useRole } from "../auth/role";
 import "./QueuePage.css";
 
 function focusIsLost(): boolean {
@@ -19,6 +21,7 @@ export function QueuePage() {
   const { commands, loaded, connection, skewMs, departed } = queue;
   const navigate = useNavigate();
   const phone = usePhoneLayout();
+  const readOnly = !mayDecide(useRole().role);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [help, setHelp] = useState(false);
   const cards = useRef(new Map<string, CardHandle>());
@@ -79,6 +82,7 @@ export function QueuePage() {
       <div className="queue__header">
         <h1 id="queue-title" className="queue__title">
           Queue {loaded && <span className="queue__count">{waiting} waiting</span>}
+          {readOnly && <span className="badge badge--neutral">Read-only</span>}
         </h1>
         <div className="queue__tools">
           <AlertToggles />
@@ -99,47 +103,59 @@ export function QueuePage() {
         </div>
       )}
 
-      {!loaded && !disconnected && <QueueSkeleton />}
-      {!loaded && disconnected && (
-        <div className="queue__state queue__state--error">
-          <h2>Can’t reach the live queue</h2>
-          <p>{connectionLabel(connection)}. The page keeps trying by itself.</p>
-          {connection.kind === "reconnecting" && (
-            <button type="button" className="btn btn--primary" onClick={queue.reconnectNow}>
-              Retry now
-            </button>
+      <div className="queue__layout">
+        <div className="queue__main">
+          {!loaded && !disconnected && <QueueSkeleton />}
+          {!loaded && disconnected && (
+            <div className="queue__state queue__state--error">
+              <h2>Can’t reach the live queue</h2>
+              <p>{connectionLabel(connection)}. The page keeps trying by itself.</p>
+              {connection.kind === "reconnecting" && (
+                <button type="button" className="btn btn--primary" onClick={queue.reconnectNow}>
+                  Retry now
+                </button>
+              )}
+            </div>
           )}
-        </div>
-      )}
 
-      {loaded && commands.length === 0 && (
-        <div className="queue__state">
-          <h2>No commands waiting</h2>
-          <p className="muted">
-            New requests from agents appear here the moment they arrive. Turn on sound or desktop notifications to hear about
-            them while you work elsewhere. Press <kbd>?</kbd> for keyboard shortcuts; on a phone, swipe a card right to approve
-            or left to deny.
-          </p>
-        </div>
-      )}
+          {loaded && commands.length === 0 && (
+            <div className="queue__state">
+              <h2>No commands waiting</h2>
+              {readOnly ? (
+                <p className="muted">
+                  You are an auditor: you can read every command and decision in History, but commands wait here only for
+                  reviewers who may decide them.
+                </p>
+              ) : (
+                <p className="muted">
+                  New requests from agents appear here the moment they arrive. Turn on sound or desktop notifications to hear
+                  about them while you work elsewhere. Press <kbd>?</kbd> for keyboard shortcuts; on a phone, swipe a card right
+                  to approve or left to deny.
+                </p>
+              )}
+            </div>
+          )}
 
-      <ul className="queue__list" aria-label="Pending commands" hidden={!loaded}>
-        {commands.map((command) => (
-          <CommandCard
-            key={command.id}
-            ref={(handle: CardHandle | null) => {
-              if (handle) cards.current.set(command.id, handle);
-              else cards.current.delete(command.id);
-            }}
-            command={command}
-            skewMs={skewMs}
-            selected={command.id === selectedId}
-            departed={departed.includes(command.id)}
-            swipeEnabled={phone}
-            onSelect={() => setSelectedId(command.id)}
-          />
-        ))}
-      </ul>
+          <ul className="queue__list" aria-label="Pending commands" hidden={!loaded}>
+            {commands.map((command) => (
+              <CommandCard
+                key={command.id}
+                ref={(handle: CardHandle | null) => {
+                  if (handle) cards.current.set(command.id, handle);
+                  else cards.current.delete(command.id);
+                }}
+                command={command}
+                skewMs={skewMs}
+                selected={command.id === selectedId}
+                departed={departed.includes(command.id)}
+                swipeEnabled={phone}
+                onSelect={() => setSelectedId(command.id)}
+              />
+            ))}
+          </ul>
+        </div>
+        <QueueSuggestions commands={commands} />
+      </div>
 
       {help && <ShortcutsDialog onClose={() => setHelp(false)} />}
     </section>

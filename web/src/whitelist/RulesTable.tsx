@@ -8,6 +8,8 @@ interface Props {
   rules: WhitelistRuleView[];
   highlight: string | null;
   busy: string | null;
+  /** False for auditors: no actions column. */
+  canChange?: boolean;
   onEdit(rule: WhitelistRuleView): void;
   onExpire(rule: WhitelistRuleView): void;
   onDelete(rule: WhitelistRuleView): void;
@@ -38,7 +40,7 @@ function CreatedFrom({ rule }: { rule: WhitelistRuleView }) {
   );
 }
 
-export function RulesTable({ rules, highlight, busy, onEdit, onExpire, onDelete }: Props) {
+export function RulesTable({ rules, highlight, busy, canChange = true, onEdit, onExpire, onDelete }: Props) {
   return (
     <table className="history-table rules-table">
       <caption className="visually-hidden">Whitelist rules, newest first</caption>
@@ -52,9 +54,11 @@ export function RulesTable({ rules, highlight, busy, onEdit, onExpire, onDelete 
           <th scope="col">Created by</th>
           <th scope="col">Created from</th>
           <th scope="col">Expires</th>
-          <th scope="col">
-            <span className="visually-hidden">Actions</span>
-          </th>
+          {canChange && (
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          )}
         </tr>
       </thead>
       <tbody>
@@ -90,31 +94,33 @@ export function RulesTable({ rules, highlight, busy, onEdit, onExpire, onDelete 
               <td data-label="Expires">
                 <Expiry rule={rule} />
               </td>
-              <td data-label="Actions">
-                <div className="rules-table__actions">
-                <button type="button" className="btn btn--small" onClick={() => onEdit(rule)} aria-label={`Edit rule ${name}`}>
-                  Edit
-                </button>
-                <button
-                  type="button"
-                  className="btn btn--small"
-                  onClick={() => onExpire(rule)}
-                  disabled={rule.expired || busy === rule.id}
-                  aria-label={`Expire rule ${name} now`}
-                >
-                  Expire now
-                </button>
-                <button
-                  type="button"
-                  className="btn btn--small btn--danger-outline"
-                  onClick={() => onDelete(rule)}
-                  disabled={busy === rule.id}
-                  aria-label={`Delete rule ${name}`}
-                >
-                  Delete
-                </button>
-                </div>
-              </td>
+              {canChange && (
+                <td data-label="Actions">
+                  <div className="rules-table__actions">
+                    <button type="button" className="btn btn--small" onClick={() => onEdit(rule)} aria-label={`Edit rule ${name}`}>
+                      Edit
+                    </button>
+                    <button
+                      type="button"
+                      className="btn btn--small"
+                      onClick={() => onExpire(rule)}
+                      disabled={rule.expired || busy === rule.id}
+                      aria-label={`Expire rule ${name} now`}
+                    >
+                      Expire now
+                    </button>
+                    <button
+                      type="button"
+                      className="btn btn--small btn--danger-outline"
+                      onClick={() => onDelete(rule)}
+                      disabled={busy === rule.id}
+                      aria-label={`Delete rule ${name}`}
+                    >
+                      Delete
+                    </button>
+                  </div>
+                </td>
+              )}
             </tr>
           );
         })}

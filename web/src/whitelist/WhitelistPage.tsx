@@ -7,6 +7,8 @@ import { RuleEditor } from "./RuleEditor";
 import { RulesTable } from "./RulesTable";
 import { deleteRule, expireRule, getRule, listRules } from "./rulesApi";
 import { useDebounced } from "../ui/useDebounced";
+import { mayDecide, useRole } from "../auth/role";
+import { SuggestedRulesSection } from "../suggestions/SuggestedRulesSection";
 import "../history/history.css";
 import "./whitelist.css";
 
@@ -32,6 +34,7 @@ export function WhitelistPage() {
   const [busy, setBusy] = useState<string | null>(null);
   const [flash, setFlash] = useState("");
   const [actionError, setActionError] = useState("");
+  const canChange = mayDecide(useRole().role);
 
   // The box follows the URL when it changes from outside (back button, a link).
   useEffect(() => setSearch(q), [q]);
@@ -66,6 +69,7 @@ export function WhitelistPage() {
   }, [ruleId, q, version]);
 
   const reload = useCallback(() => setVersion((n) => n + 1), []);
+  const onSuggestionAccepted = useCallback(() => reload(), [reload]);
 
   function replaceRule(updated: WhitelistRuleView) {
     setLoad((prev) =>
@@ -105,11 +109,16 @@ export function WhitelistPage() {
     <div className="whitelist">
       <div className="whitelist__head">
         <h1>Whitelist</h1>
-        <button type="button" className="btn btn--primary" onClick={() => setEditing("new")}>
-          New rule
-        </button>
+        {canChange && (
+          <button type="button" className="btn btn--primary" onClick={() => setEditing("new")}>
+            New rule
+          </button>
+        )}
       </div>
       <p className="muted">Commands every part of which a rule matches are approved at once, without a reviewer.</p>
+      {!canChange && <p className="notice">Read-only: as an auditor you can see the rules but not change them.</p>}
+
+      {!ruleId && <SuggestedRulesSection onAccepted={onSuggestionAccepted} />}
 
       <form className="whitelist__search" role="search" onSubmit={(e) => e.preventDefault()}>
         <label className="field-label" htmlFor="wl-q">
@@ -186,6 +195,7 @@ export function WhitelistPage() {
           rules={load.rules}
           highlight={ruleId || null}
           busy={busy}
+          canChange={canChange}
           onEdit={setEditing}
           onExpire={(rule) => void expire(rule)}
           onDelete={setDeleting}
