@@ -7,7 +7,7 @@ import { connectionLabel } from "./queue/ConnectionStatus";
 import { makeCommand } from "./test/factories";
 import { FakeWebSocket } from "./test/fakeWebSocket";
 import { apiError, json, stubFetch } from "./test/http";
-import { SESSION } from "./test/renderQueue";
+import { SESSION, whoAmI } from "./test/renderQueue";
 
 beforeEach(() => {
   FakeWebSocket.reset();
@@ -15,7 +15,12 @@ beforeEach(() => {
 });
 
 async function signedInApp(routes: Parameters<typeof stubFetch>[0] = {}) {
-  const net = stubFetch({ "GET /api/v1/session": () => json(200, SESSION), ...routes });
+  const net = stubFetch({
+    "GET /api/v1/session": () => json(200, SESSION),
+    "GET /api/v1/me": () => json(200, whoAmI("senior")),
+    "GET /api/v1/suggestions": () => json(200, { items: [] }),
+    ...routes,
+  });
   render(
     <MemoryRouter>
       <App />
@@ -71,6 +76,13 @@ describe("app shell", () => {
     const del = requests.find((r) => r.method === "DELETE");
     expect(del?.headers.get("X-Expacti-CSRF")).toBe("1");
     await waitFor(() => expect(FakeWebSocket.latest().closedWith?.code).toBe(1000));
+  });
+
+  it("shows the reviewer's role beside the name, and notices from the feed outside the page", async () => {
+    const { ws } = await signedInApp();
+    expect(await screen.findByText("· Senior", { exact: false })).toBeInTheDocument();
+    act(() => ws.receive({ type: "decided", command: makeCommand({ id: "c1", command: "make deploy", status: "timed_out" }) }));
+    expect(screen.getByText(/Timed out without a decision/).closest("main")).toBeNull();
   });
 
   it("persists the theme toggle", async () => {

@@ -9,6 +9,8 @@ import { HistoryPage } from "./history/HistoryPage";
 import { CommandDetailPage } from "./history/CommandDetailPage";
 import { WhitelistPage } from "./whitelist/WhitelistPage";
 import { SettingsPage } from "./settings/SettingsPage";
+import { SessionsPage } from "./sessions/SessionsPage";
+import { SessionPage } from "./sessions/SessionPage";
 import { useTheme } from "./ui/preferences";
 
 export function App() {
@@ -60,6 +62,8 @@ export function AppRoutes() {
         <Route index element={<QueuePage />} />
         <Route path="history" element={<HistoryPage />} />
         <Route path="commands/:id" element={<CommandDetailPage />} />
+        <Route path="sessions" element={<SessionsPage />} />
+        <Route path="sessions/:id" element={<SessionPage />} />
         <Route path="whitelist" element={<WhitelistPage />} />
         <Route path="settings" element={<SettingsPage />} />
         <Route path="*" element={<Navigate to="/" replace />} />

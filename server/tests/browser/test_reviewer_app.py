@@ -322,7 +322,7 @@ async def test_a_card_shows_risk_anomalies_parts_and_suggestions(
     await expect(parts).to_have_text(
         ["curl -s https://example.com/install.sh", "sh", "rm -rf /var/cache/app"]
     )
-    for anomaly in ("remote_code", "destructive"):
+    for anomaly in ("Runs remote code", "Destructive"):
         await expect(found).to_contain_text(anomaly)
     await expect(found).to_contain_text("Exactly this command")
     await found.get_by_role("button", name="Deny").click()

@@ -8,6 +8,8 @@ import { CommandFacts } from "./CommandFacts";
 import { DecisionActions } from "./DecisionActions";
 import { InertText } from "../ui/InertText";
 import { StatusBadge } from "./StatusBadge";
+import { mayDecide, READ_ONLY_TEXT, useRole } from "../auth/role";
+import { approvalsText } from "../queue/requirement";
 import "./history.css";
 
 type CommandLoad =
@@ -27,6 +29,7 @@ export function CommandDetailPage() {
   // What the last Approve/Deny here led to; outlives the buttons, which go once the command is decided.
   const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | null>(null);
   const reading = useCommandReading(load.status === "ready" ? load.command : null);
+  const readOnly = !mayDecide(useRole().role);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -104,6 +107,19 @@ export function CommandDetailPage() {
         <h2 id="detail-text">Command text</h2>
         {command.encrypted ? (
           <EncryptedText command={command} reading={reading} />
+        ) : command.edited && command.approved_command !== null ? (
+          <>
+            <p className="meta-label">
+              <span className="badge badge--lock">Edited</span> what the agent {command.status === "pending" ? "will run" : "was told to run"}
+            </p>
+            <pre className="cmd-full">
+              <InertText text={command.approved_command} />
+            </pre>
+            <p className="meta-label">Original, as the agent sent it</p>
+            <pre className="cmd-full detail__original">
+              <InertText text={command.command} />
+            </pre>
+          </>
         ) : (
           <pre className="cmd-full">
             <InertText text={command.command} />
@@ -114,19 +130,27 @@ export function CommandDetailPage() {
       {command.status === "pending" && (
         <section aria-labelledby="detail-decide">
           <h2 id="detail-decide">Decide</h2>
-          <DecisionActions
-            command={command}
-            approveBlocked={approveBlockedReason(reading)}
-            onDecided={(updated) => {
-              setLoad({ status: "ready", command: updated });
-              setOutcome({ ok: true, text: `You ${updated.status === "approved" ? "approved" : "denied"} this command.` });
-              reload();
-            }}
-            onConflict={(text) => {
-              setOutcome({ ok: false, text });
-              reload();
-            }}
-          />
+          {readOnly ? (
+            <p className="notice">{READ_ONLY_TEXT}</p>
+          ) : (
+            <DecisionActions
+              command={command}
+              approveBlocked={approveBlockedReason(reading)}
+              onDecided={(updated) => {
+                setLoad({ status: "ready", command: updated });
+                const text =
+                  updated.status === "pending"
+                    ? `Your vote is counted: ${approvalsText(updated)}.`
+                    : `You ${updated.status === "approved" ? "approved" : "denied"} this command.`;
+                setOutcome({ ok: true, text });
+                reload();
+              }}
+              onConflict={(text) => {
+                setOutcome({ ok: false, text });
+                reload();
+              }}
+            />
+          )}
         </section>
       )}
       {outcome?.ok && (

@@ -4,6 +4,8 @@ import type { CommandView } from "../api";
 import { formatDateTime, formatDuration } from "./format";
 import { InertText } from "../ui/InertText";
 import { RiskScore } from "./StatusBadge";
+import { AnomalyBadge } from "../ui/AnomalyBadge";
+import { isRoutine } from "../queue/requirement";
 
 function prettyJson(value: unknown): string {
   try {
@@ -13,12 +15,65 @@ function prettyJson(value: unknown): string {
   }
 }
 
+function Votes({ command }: { command: CommandView }) {
+  if (command.votes.length === 0) return <span className="muted">none</span>;
+  return (
+    <ul className="parts">
+      {command.votes.map((v) => (
+        <li key={`${v.reviewer}-${v.at}`}>
+          {v.vote === "approve" ? "✓ approved" : "✕ voted to deny"} by <InertText text={v.reviewer} />{" "}
+          <span className="muted">
+            ({v.role}, <time dateTime={v.at}>{formatDateTime(v.at)}</time>)
+          </span>
+          {v.note && (
+            <>
+              {" "}
+              — <InertText text={v.note} />
+            </>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Who had to decide, when that was more than any one reviewer. */
+function Requirement({ command }: { command: CommandView }) {
+  if (isRoutine(command.requirement) && command.votes.length === 0) return null;
+  return (
+    <>
+      <dt>Needed</dt>
+      <dd>
+        {command.approvals} of {command.requirement.required} approvals ({command.requirement.mode}) by{" "}
+        {command.requirement.min_role} or above <span className="muted">— {command.requirement.reason}</span>
+      </dd>
+      <dt>Votes</dt>
+      <dd>
+        <Votes command={command} />
+      </dd>
+      {command.escalated_at && (
+        <>
+          <dt>Escalated</dt>
+          <dd>
+            <time dateTime={command.escalated_at}>{formatDateTime(command.escalated_at)}</time>
+          </dd>
+        </>
+      )}
+    </>
+  );
+}
+
 function Decision({ command }: { command: CommandView }) {
   if (command.status === "pending") {
     return (
-      <p>
-        Waiting for a reviewer. Times out at <time dateTime={command.expires_at}>{formatDateTime(command.expires_at)}</time>.
-      </p>
+      <>
+        <p>
+          Waiting for a reviewer. Times out at <time dateTime={command.expires_at}>{formatDateTime(command.expires_at)}</time>.
+        </p>
+        <dl className="facts">
+          <Requirement command={command} />
+        </dl>
+      </>
     );
   }
   let who: ReactNode;
@@ -46,6 +101,19 @@ function Decision({ command }: { command: CommandView }) {
       <dd>{formatDuration(command.latency_ms)}</dd>
       <dt>Note</dt>
       <dd>{command.notes ? <InertText text={command.notes} /> : <span className="muted">none</span>}</dd>
+      {command.decision && command.decision.approvers.length > 1 && (
+        <>
+          <dt>Approved by</dt>
+          <dd>{command.decision.approvers.join(", ")}</dd>
+        </>
+      )}
+      {command.edited && (
+        <>
+          <dt>Edited</dt>
+          <dd>yes: the agent was told to run the edited text shown above</dd>
+        </>
+      )}
+      <Requirement command={command} />
     </dl>
   );
 }
@@ -123,9 +191,7 @@ export function CommandFacts({ command }: { command: CommandView }) {
             ) : (
               <ul className="anomalies">
                 {command.anomalies.map((a) => (
-                  <li key={a} className="badge badge--warn">
-                    <span aria-hidden="true">⚠</span> <InertText text={a} />
-                  </li>
+                  <AnomalyBadge key={a} id={a} as="li" />
                 ))}
               </ul>
             )}

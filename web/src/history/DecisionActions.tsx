@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { api, call, ApiError, type AlreadyDecidedDetails, type CommandView } from "../api";
 import { statusLabel } from "./format";
+import { refusalText } from "../queue/decisions";
 
 interface Props {
   command: CommandView;
@@ -38,7 +39,7 @@ export function DecisionActions({ command, onDecided, onConflict, approveBlocked
       if (error instanceof ApiError && error.code === "already_decided") {
         onConflict(alreadyDecidedMessage(error));
       } else {
-        setProblem(error instanceof Error ? error.message : String(error));
+        setProblem(error instanceof ApiError ? (refusalText(error) ?? error.message) : String(error));
       }
     } finally {
       setBusy(null);

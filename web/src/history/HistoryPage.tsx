@@ -1,3 +1,4 @@
+import { Link } from "react-router";
 import { hasFilters } from "./filters";
 import { HistoryFiltersForm } from "./HistoryFiltersForm";
 import { HistoryTable } from "./HistoryTable";
@@ -13,7 +14,12 @@ export function HistoryPage() {
 
   return (
     <div className="history">
-      <h1>History</h1>
+      <div className="history__head">
+        <h1>History</h1>
+        <Link to="/sessions" className="btn btn--small">
+          Agent sessions
+        </Link>
+      </div>
       <HistoryFiltersForm controls={controls} />
       <section aria-labelledby="history-results" aria-busy={state.status === "loading"}>
         <h2 id="history-results" className="visually-hidden">

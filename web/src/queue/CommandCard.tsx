@@ -1,7 +1,7 @@
 import { useEffect, useId, useImperativeHandle, useRef, useState, type Ref } from "react";
 import { Link } from "react-router";
 import type { CommandView, WhitelistRuleSpec, WhitelistSuggestion } from "../api";
-import { mayDecide, useRole } from "../auth/role";
+import { mayDecide, READ_ONLY_TEXT, useRole } from "../auth/role";
 import { useReviewerName } from "../auth/session";
 import { useCommandReading } from "../encryption/KeyringProvider";
 import { approveBlockedReason, readableText, whitelistBlockedReason } from "../encryption/reading";
@@ -50,7 +50,6 @@ type EditorSeed = RuleSeed | undefined;
 /** How long a refused shortcut or swipe explains itself. */
 const REFUSAL_MS = 4000;
 
-export const READ_ONLY_TEXT = "Read-only: auditors see the queue but cannot approve or deny.";
 export const MULTI_PARTY_WHITELIST =
   "This command needs several approvals; a whitelist rule can be added once it is approved.";
 export const ENCRYPTED_EDIT = "End-to-end encrypted commands cannot be edited: the server cannot read them.";

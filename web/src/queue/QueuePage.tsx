@@ -65,13 +65,16 @@ export function QueuePage() {
     }
     if (shortcut === "next") return move(1);
     if (shortcut === "previous") return move(-1);
-    const handle = selectedId ? cards.current.get(selectedId) : undefined;
-    if (!handle || !selectedId) return;
+    // A key pressed in the instant between a card leaving and its successor being
+    // selected is for the successor, as it would be a moment later.
+    const target = selectedIndex >= 0 ? selectedId : (commands[Math.min(lastIndex.current, commands.length - 1)]?.id ?? null);
+    const handle = target ? cards.current.get(target) : undefined;
+    if (!handle || !target) return;
     if (shortcut === "approve") handle.approve();
     else if (shortcut === "deny") handle.deny();
     else if (shortcut === "whitelist") handle.whitelist();
     else if (shortcut === "edit") handle.edit();
-    else if (shortcut === "open") navigate(`/commands/${encodeURIComponent(selectedId)}`);
+    else if (shortcut === "open") navigate(`/commands/${encodeURIComponent(target)}`);
   });
 
   const waiting = commands.length - departed.length;

@@ -9,6 +9,7 @@ import { browserLabel } from "../encryption/keyPair";
 import { memoryKeyStore, type StoredKey } from "../encryption/keyStore";
 import { makeStoredKey } from "../encryption/testing";
 import { stubApi, type Recorded } from "../test/http";
+import { makeOrg } from "../test/factories";
 import { renderAt } from "../test/renderAt";
 import { SettingsPage } from "./SettingsPage";
 
@@ -34,7 +35,7 @@ const BOB = { id: "rev_2", name: "Bob" };
 /** The org and keys endpoints over a mutable list of active keys. */
 function serveKeys(keys: KeyView[], onRegister?: (body: { public_key: string; label: string | null }) => Promise<void>) {
   return stubApi({
-    "GET /api/v1/org": () => ({ body: { id: "org_1", name: "Acme", timeout_seconds: 300 } }),
+    "GET /api/v1/org": () => ({ body: makeOrg() }),
     "GET /api/v1/keys": () => ({ body: { items: keys } }),
     "POST /api/v1/keys": async ({ body }) => {
       const create = body as { public_key: string; label: string | null };

@@ -1,7 +1,8 @@
-import { screen, waitFor } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { errorBody, stubApi, type Recorded } from "../test/http";
+import { makeOrg } from "../test/factories";
 import { renderAt } from "../test/renderAt";
 import { SettingsPage } from "./SettingsPage";
 import { timeoutProblem } from "./timeout";
@@ -23,14 +24,14 @@ function patches(calls: Recorded[]) {
 function serveOrg(onPatch?: (seconds: number) => { status?: number; body?: unknown }) {
   let timeout = 300;
   return stubApi({
-    "GET /api/v1/org": () => ({ body: { id: "org_1", name: "Acme", timeout_seconds: timeout } }),
+    "GET /api/v1/org": () => ({ body: makeOrg({ timeout_seconds: timeout }) }),
     "GET /api/v1/keys": () => ({ body: { items: [] } }),
     "PATCH /api/v1/org": ({ body }) => {
       const seconds = (body as { timeout_seconds: number }).timeout_seconds;
       const reply = onPatch?.(seconds);
       if (reply) return reply;
       timeout = seconds;
-      return { body: { id: "org_1", name: "Acme", timeout_seconds: seconds } };
+      return { body: makeOrg({ timeout_seconds: seconds }) };
     },
   });
 }
@@ -46,6 +47,9 @@ describe("timeout validation", () => {
     expect(timeoutProblem("1e3")).not.toBeNull();
   });
 });
+
+/** The decision-timeout card: every settings card has its own Save. */
+const timeoutCard = () => within(screen.getByRole("region", { name: "Decision timeout" }));
 
 describe("SettingsPage", () => {
   it("shows who is signed in and the org's current timeout", async () => {
@@ -65,9 +69,9 @@ describe("SettingsPage", () => {
 
     await user.clear(input);
     await user.type(input, value);
-    await user.click(screen.getByRole("button", { name: "Save" }));
+    await user.click(timeoutCard().getByRole("button", { name: "Save" }));
 
-    expect(screen.getByRole("alert")).toHaveTextContent(value === "29" ? /shortest timeout is 30/ : /longest timeout is 600/);
+    expect(timeoutCard().getByRole("alert")).toHaveTextContent(value === "29" ? /shortest timeout is 30/ : /longest timeout is 600/);
     expect(input).toHaveAttribute("aria-invalid", "true");
     expect(patches(calls)).toHaveLength(0);
   });
@@ -78,7 +82,7 @@ describe("SettingsPage", () => {
     renderAt(<SettingsPage />, "/settings");
     await user.click(await screen.findByRole("button", { name: "2 min" }));
     expect(screen.getByLabelText("Timeout in seconds")).toHaveValue(120);
-    await user.click(screen.getByRole("button", { name: "Save" }));
+    await user.click(timeoutCard().getByRole("button", { name: "Save" }));
 
     await waitFor(() =>
       expect(screen.getByText(/Saved/)).toHaveTextContent("Saved — applies to commands submitted from now on."),
@@ -94,9 +98,9 @@ describe("SettingsPage", () => {
     const input = await screen.findByLabelText("Timeout in seconds");
     await user.clear(input);
     await user.type(input, "45");
-    await user.click(screen.getByRole("button", { name: "Save" }));
+    await user.click(timeoutCard().getByRole("button", { name: "Save" }));
 
-    expect(await screen.findByRole("alert")).toHaveTextContent("Only admins may change the policy");
+    expect(await timeoutCard().findByRole("alert")).toHaveTextContent("Only admins may change the policy");
     expect(screen.queryByText(/Saved —/)).toBeNull();
   });
 });

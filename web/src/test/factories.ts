@@ -3,6 +3,7 @@ import type {
   AuditEventView,
   CommandView,
   EncryptedEnvelope,
+  OrgView,
   Requirement,
   SessionCommand,
   SuggestedRule,
@@ -159,6 +160,20 @@ export function makeAuditEvent(action: string, at: string, overrides: Partial<Au
     command_id: "cmd_1",
     rule_id: null,
     data: {},
+    ...overrides,
+  };
+}
+
+/** The organisation with its default policy; override what the test is about. */
+export function makeOrg(overrides: Partial<OrgView> = {}): OrgView {
+  return {
+    id: "org_1",
+    name: "Acme",
+    timeout_seconds: 300,
+    timeout_action: "deny",
+    senior_risk_threshold: 70,
+    working_hours: null,
+    egress_allow_list: [],
     ...overrides,
   };
 }

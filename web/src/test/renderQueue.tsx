@@ -27,12 +27,13 @@ export function whoAmI(role: ReviewerRole = "admin") {
 
 /**
  * The queue page with its providers, a fake socket and a stubbed network.
- * The browser holds no encryption key unless `keyring` says otherwise.
+ * The browser holds no encryption key unless `keyring` says otherwise; the
+ * reviewer is an admin unless `role` says otherwise.
  */
 export function renderQueue(
   commands: CommandView[],
   routes: Routes = {},
-  { keyring = testKeyring(), role }: { keyring?: BrowserKeyring; role?: ReviewerRole } = {},
+  { keyring = testKeyring(), role = "admin" }: { keyring?: BrowserKeyring; role?: ReviewerRole } = {},
 ) {
   FakeWebSocket.reset();
   const net = stubFetch({
