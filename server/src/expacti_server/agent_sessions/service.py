@@ -56,13 +56,7 @@ class AgentSessionService:
                 return known[0]
         now = utcnow()
         async with self._db.write() as conn:
-            row = (
-                await conn.execute(
-                    select(AgentSession.id, AgentSession.status).where(
-                        AgentSession.agent_id == principal.id, AgentSession.client_id == client_id
-                    )
-                )
-            ).first()
+            row = await _by_client_id(conn, principal, client_id)
             values = {"goal": goal, "steps": list(steps), "current_step": step, "updated_at": now}
             if row is None:
                 session_id = new_id("ses")
@@ -104,13 +98,7 @@ class AgentSessionService:
             raise InvalidFrame("status must be completed or failed", field="status")
         now = utcnow()
         async with self._db.write() as conn:
-            row = (
-                await conn.execute(
-                    select(AgentSession.id, AgentSession.status).where(
-                        AgentSession.agent_id == principal.id, AgentSession.client_id == client_id
-                    )
-                )
-            ).first()
+            row = await _by_client_id(conn, principal, client_id)
             if row is None:
                 raise NotFound("no such session", session_id=client_id)
             if row.status == status:
@@ -217,6 +205,17 @@ class AgentSessionService:
         self._known.move_to_end(key)
         while len(self._known) > MAX_REMEMBERED:
             self._known.popitem(last=False)
+
+
+async def _by_client_id(conn: AsyncConnection, principal: Principal, client_id: str) -> Any:
+    """The agent's session it calls ``client_id`` (id and status), or None."""
+    return (
+        await conn.execute(
+            select(AgentSession.id, AgentSession.status).where(
+                AgentSession.agent_id == principal.id, AgentSession.client_id == client_id
+            )
+        )
+    ).first()
 
 
 async def _session(conn: AsyncConnection, principal: Principal, session_id: str) -> AgentSession:
