@@ -152,6 +152,9 @@ async def test_the_agents_owner_cannot_approve_its_commands(
     pending = (await agent.submit_for("m-6", "make deploy"))["command_id"]
     once = await http.post(f"/api/v1/commands/{pending}/approve", headers=org.reviewer_headers())
     assert once.json()["status"] == "denied"  # bob can never approve it: it cannot succeed
+    # The system denied it (alice approved), and says why.
+    assert once.json()["reviewer"] is None
+    assert "2 approvals are needed" in once.json()["notes"]
     await agent.close()
 
 

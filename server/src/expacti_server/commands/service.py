@@ -24,9 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from expacti_server.agent_sessions.service import AgentSessionService
 from expacti_server.approvals.audience import may_decide, requirement_of
-from expacti_server.approvals.requirement import Requirement, resolve
 from expacti_server.approvals.service import ApprovalService
-from expacti_server.approvals.votes import Outcome, tally
 from expacti_server.audit import service as audit
 from expacti_server.audit.actor import SYSTEM
 from expacti_server.audit.models import AuditEvent
@@ -37,27 +35,23 @@ from expacti_server.commands.quota import PendingQuota
 from expacti_server.commands.record import CommandRecord, DecisionView, WaitEvent
 from expacti_server.commands.reviewer_news import ReviewerNews
 from expacti_server.commands.status import Status
-from expacti_server.commands.submission import Limits, check_command_text
+from expacti_server.commands.submission import Limits
 from expacti_server.commands.timers import DeadlineScheduler
-from expacti_server.commands.transitions import escalate, finalize, record_edit, record_vote
+from expacti_server.commands.transitions import escalate, finalize
+from expacti_server.commands.voting import Edit, cast_vote, prepare_edit
 from expacti_server.commands.waiters import Waiters
 from expacti_server.db.base import utcnow
 from expacti_server.db.engine import Database
-from expacti_server.encryption.service import ReviewerKeyService, holds_recipient_key
+from expacti_server.encryption.service import ReviewerKeyService
 from expacti_server.errors import (
     AlreadyDecided,
-    AlreadyVoted,
     InvalidRequest,
-    NotEligible,
     NotFound,
     PermissionDenied,
-    SeparationOfDuties,
-    UnreadableCommand,
 )
 from expacti_server.identity.orgs import OrgPolicy, OrgService
 from expacti_server.identity.principal import Principal, Role
 from expacti_server.identity.roles import ReviewerRole
-from expacti_server.policy.analysis import analyse
 from expacti_server.realtime.reviewer_feed import Viewer
 from expacti_server.targets.service import TargetGroupService
 from expacti_server.whitelist.cache import WhitelistCache
@@ -183,7 +177,15 @@ class CommandService:
         record = await self.get(principal, command_id)
         if not record.is_pending:
             raise _already_decided(record)
-        edit = await self._edit(principal, record, edited_command, org.senior_risk_threshold)
+        edit = await prepare_edit(
+            principal,
+            record,
+            edited_command,
+            limits=self._limits,
+            policies=await self._approvals.policies_for(principal.org_id),
+            target_groups=self._targets.groups_of(principal.org_id, record.target),
+            senior_risk_threshold=org.senior_risk_threshold,
+        )
         if whitelist is not None:
             if requirement_of(record).required > 1:
                 raise InvalidRequest(
@@ -213,14 +215,20 @@ class CommandService:
                     timed_out = record
                 else:
                     timed_out = None
-                    vote = await self._vote(
-                        conn, principal, record, approve=approve, note=note, edit=edit
+                    voted = await cast_vote(
+                        conn,
+                        principal,
+                        record,
+                        approve=approve,
+                        note=note,
+                        edit=edit,
+                        approvals=self._approvals,
                     )
-                    if not vote.record.is_pending and whitelist is not None:
+                    if not voted.is_pending and whitelist is not None:
                         spec = _rule_for(
                             record, whitelist, scope_given=whitelist_scope_given, edit=edit
                         )
-                        if vote.record.status == Status.APPROVED:
+                        if voted.status == Status.APPROVED:
                             rule = await insert_rule(
                                 conn, principal=principal, spec=spec, from_command_id=record.id
                             )
@@ -231,11 +239,11 @@ class CommandService:
                 return timed_out, False
             if rule is not None:
                 self._whitelist.put([rule])
-            if vote.record.is_pending:
-                self._progress(vote.record)
+            if voted.is_pending:
+                self._progress(voted)
             else:
-                self._announce(vote.record)
-            return vote.record, True
+                self._announce(voted)
+            return voted, True
 
         try:
             decided, as_asked = await _finish(transition)
@@ -251,118 +259,6 @@ class CommandService:
                 decision=decided.status,
             )
         return decided
-
-    async def _edit(
-        self,
-        principal: Principal,
-        record: CommandRecord,
-        edited_command: str | None,
-        senior_risk_threshold: int,
-    ) -> Edit | None:
-        """A checked edit and the requirement of the edited text, or None for no change."""
-        if edited_command is None or edited_command == record.command_to_run:
-            return None
-        if record.encrypted is not None:
-            raise InvalidRequest(
-                "an end-to-end encrypted command cannot be edited: the server cannot read it",
-                command_id=record.id,
-            )
-        check_command_text(edited_command, self._limits, field="command")
-        parsed, risk = await analyse(edited_command)
-        requirement = resolve(
-            await self._approvals.policies_for(principal.org_id),
-            parsed,
-            target=record.target,
-            target_groups=self._targets.groups_of(principal.org_id, record.target),
-            risk_score=risk.score,
-            senior_risk_threshold=senior_risk_threshold,
-        )
-        return Edit(text=edited_command, requirement=requirement, risk_score=risk.score)
-
-    async def _vote(
-        self,
-        conn: AsyncConnection,
-        principal: Principal,
-        record: CommandRecord,
-        *,
-        approve: bool,
-        note: str | None,
-        edit: Edit | None,
-    ) -> Voted:
-        """Count one reviewer's vote inside the transaction; decide if the votes now do."""
-        requirement = requirement_of(record)
-        if edit is not None:
-            # An edit never loosens what the command needed, and restarts the count:
-            # earlier approvals were of a different text.
-            requirement = requirement.stricter(edit.requirement)
-        if not requirement.admits(principal.reviewer_role):
-            raise NotEligible(
-                f"{requirement.reason}; you are {principal.reviewer_role}",
-                needs=requirement.min_role.value,
-                role=principal.reviewer_role,
-            )
-        owner = await self._approvals.owner_in(conn, record.agent_id)
-        if approve and owner == principal.id:
-            raise SeparationOfDuties(
-                f"you are linked to agent {record.agent_name}, so you may not approve its commands",
-                agent=record.agent_name,
-            )
-        votes = [] if edit is not None else record.votes
-        if any(vote["reviewer_id"] == principal.id for vote in votes):
-            raise AlreadyVoted(command_id=record.id)
-        if (
-            approve
-            and record.encrypted is not None
-            and not await holds_recipient_key(conn, principal, record.encrypted)
-        ):
-            # Nobody approves what they cannot read; denying stays open to all.
-            raise UnreadableCommand(command_id=record.id)
-        votes = [
-            *votes,
-            {
-                "reviewer_id": principal.id,
-                "reviewer": principal.name,
-                "role": principal.reviewer_role,
-                "vote": "approve" if approve else "deny",
-                "at": utcnow().isoformat(),
-                "note": note,
-            },
-        ]
-        approvers = await self._approvals.approvers(
-            conn, org_id=record.org_id, agent_id=record.agent_id, requirement=requirement
-        )
-        counted = tally(requirement, votes, approvers=approvers)
-        approved_command = edit.text if edit is not None else record.approved_command
-        if edit is not None:
-            await record_edit(conn, record, actor=principal.actor, edited=edit.text)
-        if requirement.required > 1 or counted.outcome is Outcome.WAITING:
-            record = await record_vote(
-                conn,
-                record,
-                votes=votes,
-                required=requirement.required,
-                approved_command=approved_command,
-                requirement=requirement.as_json() if edit is not None else None,
-            )
-        if counted.outcome is Outcome.WAITING:
-            return Voted(record)
-        status = Status.APPROVED if counted.outcome is Outcome.APPROVED else Status.DENIED
-        if status is Status.DENIED and approve:
-            # This approval was the last that could come, and it is not enough.
-            note = (
-                f"{requirement.required} approvals are needed and no more reviewers may "
-                f"approve ({counted.approvals} approved)"
-            )
-        decided = await finalize(
-            conn,
-            record,
-            status=status,
-            actor=principal.actor,
-            notes=note,
-            votes=votes,
-            approved_command=approved_command,
-        )
-        return Voted(decided)
 
     async def cancel(
         self,
@@ -592,22 +488,6 @@ async def _time_out_now(conn: AsyncConnection, record: CommandRecord) -> Command
     return await finalize(
         conn, record, status=Status.TIMED_OUT, actor=SYSTEM, notes=f"no decision within {waited} s"
     )
-
-
-@dataclass(frozen=True, slots=True)
-class Edit:
-    """A reviewer's edit of the command text, checked, and what the edited text requires."""
-
-    text: str
-    requirement: Requirement
-    risk_score: int
-
-
-@dataclass(frozen=True, slots=True)
-class Voted:
-    """The command after a vote: decided, or pending with the vote counted."""
-
-    record: CommandRecord
 
 
 @dataclass(frozen=True, slots=True)
