@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from expacti_server.agent_sessions.service import AgentSessionService
 from expacti_server.anomalies.service import AnomalyService
+from expacti_server.approvals.members import MemberService
 from expacti_server.approvals.service import ApprovalService
 from expacti_server.commands.activity_loader import ActivityLoader
 from expacti_server.commands.reviewer_news import ReviewerNews
@@ -38,6 +39,7 @@ class Services:
     keys: ReviewerKeyService
     commands: CommandService
     approvals: ApprovalService
+    members: MemberService
     sessions: AgentSessionService
     anomalies: AnomalyService
     oversight: OversightService
@@ -55,7 +57,7 @@ class Services:
         previewer = RulePreviewer(database, targets, cache)
         keys = ReviewerKeyService(database)
         feed = ReviewerFeed()
-        approvals = ApprovalService(database, orgs, feed)
+        approvals = ApprovalService(database, orgs)
         sessions = AgentSessionService(database)
         commands = CommandService(
             database=database,
@@ -88,6 +90,7 @@ class Services:
             keys=keys,
             commands=commands,
             approvals=approvals,
+            members=MemberService(database, feed, approvals),
             sessions=sessions,
             anomalies=AnomalyService(database),
             oversight=OversightService(orgs, approvals, feed, targets),

@@ -52,7 +52,7 @@ async def delete_policy(policy_id: str, admin: AdminPrincipal, services: Service
 @router.get("/reviewers", response_model=ReviewerList)
 async def list_reviewers(reviewer: ReviewerPrincipal, services: ServicesDep) -> ReviewerList:
     """The organisation's reviewers, their roles and who is online."""
-    return await services.approvals.list_reviewers(reviewer)
+    return await services.members.list_reviewers(reviewer)
 
 
 @router.patch("/reviewers/{reviewer_id}", response_model=ReviewerView)
@@ -61,13 +61,13 @@ async def set_reviewer_role(
 ) -> ReviewerView:
     """Change a reviewer's role; refused if no admin would remain or a policy could no longer
     be satisfied."""
-    return await services.approvals.set_role(admin, reviewer_id, body)
+    return await services.members.set_role(admin, reviewer_id, body)
 
 
 @router.get("/agents", response_model=AgentList)
 async def list_agents(reviewer: ReviewerPrincipal, services: ServicesDep) -> AgentList:
     """The organisation's agents and the reviewers linked to them."""
-    return await services.approvals.list_agents(reviewer)
+    return await services.members.list_agents(reviewer)
 
 
 @router.patch("/agents/{agent_id}", response_model=AgentView)
@@ -76,4 +76,4 @@ async def set_agent_owner(
 ) -> AgentView:
     """Link an agent to the reviewer answerable for it: that reviewer may not approve its
     commands (separation of duties)."""
-    return await services.approvals.set_owner(admin, agent_id, body)
+    return await services.members.set_owner(admin, agent_id, body)

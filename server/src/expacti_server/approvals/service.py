@@ -1,8 +1,9 @@
-"""Approval policies, reviewers' roles and agents' owners: stored, checked, and cached.
+"""Approval policies (stored, checked, cached) and what the submit and vote paths read from
+them: the org's policies, agents' owners, and who may approve a command.
 
-Every change is refused if it would leave a policy that can never be
-satisfied (more approvers required than reviewers whose role may decide), or
-an organisation without an admin.
+A policy that can never be satisfied (more approvers required than reviewers
+whose role may decide) is refused when saved; ``members`` refuses role changes
+that would make one so.
 """
 
 from __future__ import annotations
@@ -15,20 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from expacti_server.approvals.models import ApprovalPolicy
 from expacti_server.approvals.requirement import CompiledPolicy, Mode, Requirement
 from expacti_server.approvals.schemas import (
-    AgentList,
-    AgentUpdate,
-    AgentView,
     ApprovalPolicyBody,
     ApprovalPolicyList,
     ApprovalPolicyView,
-    ReviewerList,
-    ReviewerUpdate,
-    ReviewerView,
 )
 from expacti_server.audit import service as audit
 from expacti_server.db.base import utcnow
 from expacti_server.db.engine import Database
-from expacti_server.errors import InvalidRequest, NotFound, PolicyUnsatisfiable
+from expacti_server.errors import NotFound, PolicyUnsatisfiable
 from expacti_server.identity.models import Agent, Reviewer
 from expacti_server.identity.orgs import OrgService
 from expacti_server.identity.principal import Principal
@@ -36,7 +31,6 @@ from expacti_server.identity.roles import ReviewerRole
 from expacti_server.ids import new_id
 from expacti_server.policy.patterns import compile_pattern
 from expacti_server.policy.whitelist_index import Scope, ScopeKind
-from expacti_server.realtime.reviewer_feed import ReviewerFeed
 
 
 def compile_policy(row: ApprovalPolicy) -> CompiledPolicy:
@@ -65,10 +59,9 @@ def compile_policy(row: ApprovalPolicy) -> CompiledPolicy:
 class ApprovalService:
     """Who may decide what, per organisation."""
 
-    def __init__(self, database: Database, orgs: OrgService, feed: ReviewerFeed) -> None:
+    def __init__(self, database: Database, orgs: OrgService) -> None:
         self._db = database
         self._orgs = orgs
-        self._feed = feed
         self._policies: dict[str, tuple[CompiledPolicy, ...]] = {}
         self._owners: dict[str, dict[str, str | None]] = {}
 
@@ -79,7 +72,7 @@ class ApprovalService:
         cached = self._policies.get(org_id)
         if cached is None:
             async with self._db.read() as conn:
-                rows = await _policy_rows(conn, org_id)
+                rows = await policy_rows(conn, org_id)
             cached = self._policies[org_id] = tuple(compile_policy(row) for row in rows)
         return cached
 
@@ -125,8 +118,8 @@ class ApprovalService:
     async def list_policies(self, principal: Principal) -> ApprovalPolicyList:
         """The org's policies, in the order they are tried."""
         async with self._db.read() as conn:
-            rows = await _policy_rows(conn, principal.org_id)
-            roles = await _role_counts(conn, principal.org_id)
+            rows = await policy_rows(conn, principal.org_id)
+            roles = await role_counts(conn, principal.org_id)
         org = await self._orgs.policy_for(principal.org_id)
         return ApprovalPolicyList(
             items=[_policy_view(row, roles) for row in rows],
@@ -148,8 +141,8 @@ class ApprovalService:
         )
         compile_policy(row)
         async with self._db.write() as conn:
-            roles = await _role_counts(conn, principal.org_id)
-            _check_satisfiable(row, roles)
+            roles = await role_counts(conn, principal.org_id)
+            check_satisfiable(row, roles)
             await conn.execute(
                 insert(ApprovalPolicy),
                 {
@@ -182,8 +175,8 @@ class ApprovalService:
                 setattr(row, name, value)
             row.updated_at = utcnow()
             compile_policy(row)
-            roles = await _role_counts(conn, principal.org_id)
-            _check_satisfiable(row, roles)
+            roles = await role_counts(conn, principal.org_id)
+            check_satisfiable(row, roles)
             await conn.execute(
                 update(ApprovalPolicy)
                 .where(ApprovalPolicy.id == policy_id)
@@ -217,153 +210,12 @@ class ApprovalService:
             )
         self._policies.pop(principal.org_id, None)
 
-    # ------------------------------------------------------------ members
-
-    async def list_reviewers(self, principal: Principal) -> ReviewerList:
-        """The org's reviewers, their roles, whether they are online, and the agents they own."""
-        online = {viewer.reviewer_id for viewer in self._feed.viewers(principal.org_id)}
-        async with self._db.read() as conn:
-            reviewers = (
-                await conn.execute(
-                    select(Reviewer.id, Reviewer.name, Reviewer.role)
-                    .where(Reviewer.org_id == principal.org_id)
-                    .order_by(Reviewer.name)
-                )
-            ).all()
-            owned = (
-                await conn.execute(
-                    select(Agent.owner_reviewer_id, Agent.name).where(
-                        Agent.org_id == principal.org_id, Agent.owner_reviewer_id.is_not(None)
-                    )
-                )
-            ).all()
-        return ReviewerList(
-            items=[
-                ReviewerView(
-                    id=r.id,
-                    name=r.name,
-                    role=ReviewerRole(r.role),
-                    online=r.id in online,
-                    owns_agents=sorted(a.name for a in owned if a.owner_reviewer_id == r.id),
-                )
-                for r in reviewers
-            ]
-        )
-
-    async def set_role(
-        self, principal: Principal, reviewer_id: str, change: ReviewerUpdate
-    ) -> ReviewerView:
-        """Change a reviewer's role, unless that leaves no admin or an unsatisfiable policy."""
-        async with self._db.write() as conn:
-            row = (
-                await conn.execute(
-                    select(Reviewer.id, Reviewer.name, Reviewer.role).where(
-                        Reviewer.id == reviewer_id, Reviewer.org_id == principal.org_id
-                    )
-                )
-            ).first()
-            if row is None:
-                raise NotFound("no such reviewer", reviewer_id=reviewer_id)
-            roles = await _role_counts(conn, principal.org_id)
-            roles[ReviewerRole(row.role)] -= 1
-            roles[change.role] = roles.get(change.role, 0) + 1
-            if not roles.get(ReviewerRole.ADMIN):
-                raise InvalidRequest("an organisation keeps at least one admin")
-            for policy in await _policy_rows(conn, principal.org_id):
-                _check_satisfiable(policy, roles)
-            await conn.execute(
-                update(Reviewer).where(Reviewer.id == reviewer_id).values(role=change.role.value)
-            )
-            await audit.record(
-                conn,
-                org_id=principal.org_id,
-                actor=principal.actor,
-                action="reviewer.role_changed",
-                data={
-                    "reviewer_id": reviewer_id,
-                    "reviewer": row.name,
-                    "before": row.role,
-                    "after": change.role.value,
-                },
-            )
-        online = {viewer.reviewer_id for viewer in self._feed.viewers(principal.org_id)}
-        return ReviewerView(
-            id=row.id, name=row.name, role=change.role, online=row.id in online, owns_agents=[]
-        )
-
-    async def list_agents(self, principal: Principal) -> AgentList:
-        """The org's agents and the reviewers they are linked to."""
-        async with self._db.read() as conn:
-            rows = (
-                await conn.execute(
-                    select(
-                        Agent.id, Agent.name, Agent.owner_reviewer_id, Reviewer.name.label("owner")
-                    )
-                    .outerjoin(Reviewer, Reviewer.id == Agent.owner_reviewer_id)
-                    .where(Agent.org_id == principal.org_id)
-                    .order_by(Agent.name)
-                )
-            ).all()
-        return AgentList(
-            items=[
-                AgentView(
-                    id=r.id, name=r.name, owner_reviewer_id=r.owner_reviewer_id, owner=r.owner
-                )
-                for r in rows
-            ]
-        )
-
-    async def set_owner(
-        self, principal: Principal, agent_id: str, change: AgentUpdate
-    ) -> AgentView:
-        """Link an agent to a reviewer of the same org (who then may not approve its commands)."""
-        async with self._db.write() as conn:
-            agent = (
-                await conn.execute(
-                    select(Agent.id, Agent.name, Agent.owner_reviewer_id).where(
-                        Agent.id == agent_id, Agent.org_id == principal.org_id
-                    )
-                )
-            ).first()
-            if agent is None:
-                raise NotFound("no such agent", agent_id=agent_id)
-            owner_name = None
-            if change.owner_reviewer_id is not None:
-                owner_name = await conn.scalar(
-                    select(Reviewer.name).where(
-                        Reviewer.id == change.owner_reviewer_id,
-                        Reviewer.org_id == principal.org_id,
-                    )
-                )
-                if owner_name is None:
-                    raise NotFound("no such reviewer", reviewer_id=change.owner_reviewer_id)
-            await conn.execute(
-                update(Agent)
-                .where(Agent.id == agent_id)
-                .values(owner_reviewer_id=change.owner_reviewer_id)
-            )
-            await audit.record(
-                conn,
-                org_id=principal.org_id,
-                actor=principal.actor,
-                action="agent.owner_changed",
-                data={
-                    "agent_id": agent_id,
-                    "agent": agent.name,
-                    "before": agent.owner_reviewer_id,
-                    "after": change.owner_reviewer_id,
-                },
-            )
-        self._owners.pop(principal.org_id, None)
-        return AgentView(
-            id=agent.id,
-            name=agent.name,
-            owner_reviewer_id=change.owner_reviewer_id,
-            owner=owner_name,
-        )
+    def forget_owners(self, org_id: str) -> None:
+        """An agent's owner changed: read the org's owners again on next use."""
+        self._owners.pop(org_id, None)
 
 
-async def _policy_rows(conn: AsyncConnection, org_id: str) -> Sequence[ApprovalPolicy]:
+async def policy_rows(conn: AsyncConnection, org_id: str) -> Sequence[ApprovalPolicy]:
     result = await conn.execute(
         select(ApprovalPolicy)
         .where(ApprovalPolicy.org_id == org_id)
@@ -385,7 +237,7 @@ async def _policy(conn: AsyncConnection, org_id: str, policy_id: str) -> Approva
     return ApprovalPolicy(**row._mapping)
 
 
-async def _role_counts(conn: AsyncConnection, org_id: str) -> dict[ReviewerRole, int]:
+async def role_counts(conn: AsyncConnection, org_id: str) -> dict[ReviewerRole, int]:
     rows = await conn.execute(
         select(Reviewer.role, func.count()).where(Reviewer.org_id == org_id).group_by(Reviewer.role)
     )
@@ -397,7 +249,7 @@ def _eligible(min_role: str, roles: dict[ReviewerRole, int]) -> int:
     return sum(count for role, count in roles.items() if role.at_least(floor))
 
 
-def _check_satisfiable(row: ApprovalPolicy, roles: dict[ReviewerRole, int]) -> None:
+def check_satisfiable(row: ApprovalPolicy, roles: dict[ReviewerRole, int]) -> None:
     eligible = _eligible(row.min_role, roles)
     if row.require_n_approvers > eligible:
         raise PolicyUnsatisfiable(
