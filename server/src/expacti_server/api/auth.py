@@ -78,6 +78,17 @@ async def current_admin(
     return principal
 
 
+async def current_auditor(
+    principal: Annotated[Principal, Depends(current_reviewer)],
+) -> Principal:
+    """The caller, who must be an auditor or an admin: compliance evidence is theirs to pull."""
+    if principal.reviewer_role not in ("auditor", "admin"):
+        raise PermissionDenied(
+            "only an auditor or an admin may do this", role=principal.reviewer_role
+        )
+    return principal
+
+
 async def current_agent(
     principal: Annotated[Principal, Depends(current_principal)],
 ) -> Principal:
@@ -91,5 +102,6 @@ AnyPrincipal = Annotated[Principal, Depends(current_principal)]
 ReviewerPrincipal = Annotated[Principal, Depends(current_reviewer)]
 DeciderPrincipal = Annotated[Principal, Depends(current_decider)]
 AdminPrincipal = Annotated[Principal, Depends(current_admin)]
+AuditorPrincipal = Annotated[Principal, Depends(current_auditor)]
 AgentPrincipal = Annotated[Principal, Depends(current_agent)]
 ServicesDep = Annotated[Services, Depends(services_of)]

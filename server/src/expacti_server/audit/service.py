@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from expacti_server.audit import chain
 from expacti_server.audit.actor import Actor
 from expacti_server.audit.models import AuditEvent
 from expacti_server.db.base import utcnow
-
-_INSERT = insert(AuditEvent)
 
 
 async def record(
@@ -27,19 +26,21 @@ async def record(
     at: datetime | None = None,
 ) -> None:
     """Append one event inside the caller's transaction, so it commits with the change."""
-    await conn.execute(
-        _INSERT,
-        {
-            "at": at or utcnow(),
-            "org_id": org_id,
-            "actor_type": actor.type,
-            "actor_id": actor.id,
-            "actor_name": actor.name,
-            "action": action,
-            "command_id": command_id,
-            "rule_id": rule_id,
-            "data": data or {},
-        },
+    await chain.append(
+        conn,
+        [
+            {
+                "at": at or utcnow(),
+                "org_id": org_id,
+                "actor_type": actor.type,
+                "actor_id": actor.id,
+                "actor_name": actor.name,
+                "action": action,
+                "command_id": command_id,
+                "rule_id": rule_id,
+                "data": data or {},
+            }
+        ],
     )
 
 

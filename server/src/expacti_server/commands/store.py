@@ -16,6 +16,7 @@ from sqlalchemy import insert, or_, update
 from sqlalchemy.exc import IntegrityError
 
 from expacti_server.anomalies.models import AnomalyEvent
+from expacti_server.audit import chain
 from expacti_server.audit.models import AuditEvent
 from expacti_server.commands.models import Command
 from expacti_server.db.engine import Database
@@ -63,7 +64,7 @@ async def store_submission(
     try:
         async with database.write() as conn:
             await conn.execute(insert(Command), command)
-            await conn.execute(insert(AuditEvent), audit_events)
+            await chain.append(conn, audit_events)
             if anomalies:
                 await conn.execute(insert(AnomalyEvent), list(anomalies))
             for rule_id, version in rules:
@@ -94,6 +95,7 @@ async def _store_sqlite(
 
     def job(conn: sqlite3.Connection) -> None:
         _COMMANDS.insert(conn, [command])
+        chain.link_sqlite(conn, audit_events, encode_datetime)
         _AUDIT.insert(conn, audit_events)
         if anomalies:
             _ANOMALIES.insert(conn, list(anomalies))

@@ -10,19 +10,17 @@ import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from expacti_server.audit import chain
 from expacti_server.audit.actor import SYSTEM, Actor
-from expacti_server.audit.models import AuditEvent
 from expacti_server.commands.models import Command
 from expacti_server.commands.record import CommandRecord
 from expacti_server.commands.status import Status
 from expacti_server.db.base import utcnow
 from expacti_server.errors import AlreadyDecided
 from expacti_server.identity.principal import Principal
-
-_INSERT_AUDIT = insert(AuditEvent)
 
 
 async def finalize(
@@ -62,27 +60,29 @@ async def finalize(
     )
     if result.rowcount != 1:
         raise AlreadyDecided(command_id=record.id)
-    await conn.execute(
-        _INSERT_AUDIT,
-        {
-            "at": now,
-            "org_id": record.org_id,
-            "actor_type": actor.type,
-            "actor_id": actor.id,
-            "actor_name": actor.name,
-            "action": "command.decided",
-            "command_id": record.id,
-            "rule_id": None,
-            "data": {
-                "decision": status.value,
-                "latency_ms": round(latency_ms, 3),
-                "risk_score": record.risk_score,
-                "whitelisted": False,
-                "notes": notes,
-                "approvers": [v["reviewer"] for v in votes or () if v["vote"] == "approve"],
-                "edited": approved_command is not None,
-            },
-        },
+    await chain.append(
+        conn,
+        [
+            {
+                "at": now,
+                "org_id": record.org_id,
+                "actor_type": actor.type,
+                "actor_id": actor.id,
+                "actor_name": actor.name,
+                "action": "command.decided",
+                "command_id": record.id,
+                "rule_id": None,
+                "data": {
+                    "decision": status.value,
+                    "latency_ms": round(latency_ms, 3),
+                    "risk_score": record.risk_score,
+                    "whitelisted": False,
+                    "notes": notes,
+                    "approvers": [v["reviewer"] for v in votes or () if v["vote"] == "approve"],
+                    "edited": approved_command is not None,
+                },
+            }
+        ],
     )
     return dataclasses.replace(
         record,
@@ -119,25 +119,27 @@ async def record_vote(
     if result.rowcount != 1:
         raise AlreadyDecided(command_id=record.id)
     vote = votes[-1]
-    await conn.execute(
-        _INSERT_AUDIT,
-        {
-            "at": utcnow(),
-            "org_id": record.org_id,
-            "actor_type": "reviewer",
-            "actor_id": vote["reviewer_id"],
-            "actor_name": vote["reviewer"],
-            "action": "command.vote",
-            "command_id": record.id,
-            "rule_id": None,
-            "data": {
-                "vote": vote["vote"],
-                "role": vote["role"],
-                "notes": vote.get("note"),
-                "approvals": sum(1 for v in votes if v["vote"] == "approve"),
-                "required": required,
-            },
-        },
+    await chain.append(
+        conn,
+        [
+            {
+                "at": utcnow(),
+                "org_id": record.org_id,
+                "actor_type": "reviewer",
+                "actor_id": vote["reviewer_id"],
+                "actor_name": vote["reviewer"],
+                "action": "command.vote",
+                "command_id": record.id,
+                "rule_id": None,
+                "data": {
+                    "vote": vote["vote"],
+                    "role": vote["role"],
+                    "notes": vote.get("note"),
+                    "approvals": sum(1 for v in votes if v["vote"] == "approve"),
+                    "required": required,
+                },
+            }
+        ],
     )
     return dataclasses.replace(
         record,
@@ -151,19 +153,25 @@ async def record_edit(
     conn: AsyncConnection, record: CommandRecord, *, actor: Actor, edited: str
 ) -> None:
     """Audit a reviewer's edit with both versions (the command row changes with the vote)."""
-    await conn.execute(
-        _INSERT_AUDIT,
-        {
-            "at": utcnow(),
-            "org_id": record.org_id,
-            "actor_type": actor.type,
-            "actor_id": actor.id,
-            "actor_name": actor.name,
-            "action": "command.edited",
-            "command_id": record.id,
-            "rule_id": None,
-            "data": {"before": record.command_to_run, "after": edited, "original": record.command},
-        },
+    await chain.append(
+        conn,
+        [
+            {
+                "at": utcnow(),
+                "org_id": record.org_id,
+                "actor_type": actor.type,
+                "actor_id": actor.id,
+                "actor_name": actor.name,
+                "action": "command.edited",
+                "command_id": record.id,
+                "rule_id": None,
+                "data": {
+                    "before": record.command_to_run,
+                    "after": edited,
+                    "original": record.command,
+                },
+            }
+        ],
     )
 
 
@@ -185,23 +193,25 @@ async def escalate(
     )
     if result.rowcount != 1:
         return None
-    await conn.execute(
-        _INSERT_AUDIT,
-        {
-            "at": now,
-            "org_id": record.org_id,
-            "actor_type": SYSTEM.type,
-            "actor_id": None,
-            "actor_name": SYSTEM.name,
-            "action": "command.escalated",
-            "command_id": record.id,
-            "rule_id": None,
-            "data": {
-                "next_tier": next_tier,
-                "expires_at": expires_at.isoformat(),
-                "extended_by_seconds": extend_seconds,
-            },
-        },
+    await chain.append(
+        conn,
+        [
+            {
+                "at": now,
+                "org_id": record.org_id,
+                "actor_type": SYSTEM.type,
+                "actor_id": None,
+                "actor_name": SYSTEM.name,
+                "action": "command.escalated",
+                "command_id": record.id,
+                "rule_id": None,
+                "data": {
+                    "next_tier": next_tier,
+                    "expires_at": expires_at.isoformat(),
+                    "extended_by_seconds": extend_seconds,
+                },
+            }
+        ],
     )
     return dataclasses.replace(record, escalated_at=now, expires_at=expires_at)
 

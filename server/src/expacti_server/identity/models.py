@@ -27,6 +27,10 @@ class Org(Base):
     working_hours: Mapped[dict[str, Any] | None]
     # Hosts data may be sent to without the exfiltration rule firing.
     egress_allow_list: Mapped[list[str] | None]
+    # Whether what is typed into a recorded terminal is recorded too (it may hold secrets).
+    record_input: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # Recordings older than this many days are deleted; None keeps them.
+    recording_retention_days: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
