@@ -25,6 +25,8 @@ from expacti_server.identity.routes import router as identity_router
 from expacti_server.identity.session_routes import router as session_router
 from expacti_server.oversight.routes import router as oversight_router
 from expacti_server.policy.risk import default_registry
+from expacti_server.recording.routes import recording_live_socket
+from expacti_server.recording.routes import router as recordings_router
 from expacti_server.services import Services
 from expacti_server.settings import Settings
 from expacti_server.suggestions.routes import router as suggestions_router
@@ -58,6 +60,7 @@ async def start(services: Services) -> None:
         rules = await services.whitelist.cache.load(conn)
         await services.targets.load(conn)
     pending = await services.commands.recover()
+    services.recording_sweeper.start()
     # Everything loaded so far lives as long as the process: keep the cyclic
     # garbage collector from rescanning it on every collection.
     gc.collect()
@@ -86,6 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             services.whitelist.previewer.close()
             await services.commands.scheduler.aclose()
             await services.suggestions.aclose()
+            await services.recording_sweeper.aclose()
+            await services.recordings.close()
             await services.database.dispose()
 
     app = FastAPI(
@@ -116,9 +121,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         anomalies_router,
         oversight_router,
         suggestions_router,
+        recordings_router,
         web_app_router,
     ):
         app.include_router(router)
     app.add_api_websocket_route("/shell/ws", agent_socket)
     app.add_api_websocket_route("/api/v1/reviewer/ws", reviewer_socket)
+    app.add_api_websocket_route("/api/v1/recordings/{recording_id}/live", recording_live_socket)
     return app

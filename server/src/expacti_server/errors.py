@@ -22,6 +22,9 @@ code when the connection cannot go on).
     │   ├── RuleMatchesDenied         409 rule_matches_denied
     │   ├── AlreadyVoted              409 already_voted
     │   ├── SuggestionNotOpen         409 suggestion_not_open
+    │   ├── NotApproved               409 not_approved
+    │   ├── ExecutionFinished         409 execution_finished
+    │   ├── OutputRefused             409 output_refused
     │   └── RequestIdConflict         409 request_id_conflict
     ├── PayloadTooLarge               413 payload_too_large
     │   └── CommandTooLarge           413 command_too_large
@@ -150,6 +153,27 @@ class SuggestionNotOpen(Conflict):
 
     code = "suggestion_not_open"
     default_message = "this suggestion is no longer open"
+
+
+class NotApproved(Conflict):
+    """Only an approved command may be run and recorded."""
+
+    code = "not_approved"
+    default_message = "the command was not approved"
+
+
+class ExecutionFinished(Conflict):
+    """The command's run has ended; no more output is recorded for it."""
+
+    code = "execution_finished"
+    default_message = "the command's execution has already ended"
+
+
+class OutputRefused(Conflict):
+    """Output of an end-to-end encrypted command is not recorded: the server may not read it."""
+
+    code = "output_refused"
+    default_message = "output of an end-to-end encrypted command is not recorded"
 
 
 class RequestIdConflict(Conflict):

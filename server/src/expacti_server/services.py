@@ -18,6 +18,9 @@ from expacti_server.identity.authenticator import Authenticator
 from expacti_server.identity.orgs import OrgService
 from expacti_server.oversight.service import OversightService
 from expacti_server.realtime.reviewer_feed import ReviewerFeed
+from expacti_server.recording.retention import RecordingSweeper
+from expacti_server.recording.service import RecordingService
+from expacti_server.recording.store import FileRecordingStore
 from expacti_server.settings import Settings
 from expacti_server.suggestions.service import SuggestionService
 from expacti_server.targets.service import TargetGroupService
@@ -44,6 +47,8 @@ class Services:
     anomalies: AnomalyService
     oversight: OversightService
     suggestions: SuggestionService
+    recordings: RecordingService
+    recording_sweeper: RecordingSweeper
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -80,6 +85,13 @@ class Services:
         )
         suggestions = SuggestionService(database, cache, previewer, targets)
         commands.observe_decisions(suggestions.observe)
+        recordings = RecordingService(
+            database,
+            FileRecordingStore(settings.data_dir / "recordings"),
+            orgs,
+            max_bytes=settings.recording_max_bytes,
+        )
+        sessions.observe_end(recordings.finish_session)
         return cls(
             settings=settings,
             database=database,
@@ -95,4 +107,8 @@ class Services:
             anomalies=AnomalyService(database),
             oversight=OversightService(orgs, approvals, feed, targets),
             suggestions=suggestions,
+            recordings=recordings,
+            recording_sweeper=RecordingSweeper(
+                database, recordings, idle_seconds=settings.recording_idle_seconds
+            ),
         )

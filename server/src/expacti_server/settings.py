@@ -101,6 +101,17 @@ class Settings(BaseSettings):
         le=30 * 24 * 3600,
         description="How long a web sign-in lasts before the reviewer must sign in again.",
     )
+    recording_max_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        ge=64 * 1024,
+        description="Largest recording file; past it the recording says it was truncated and "
+        "nothing more is written to it.",
+    )
+    recording_idle_seconds: int = Field(
+        default=6 * 3600,
+        ge=60,
+        description="A session's recording with no command run for this long is finished.",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info", description="Minimum level of log records."
     )

@@ -8,8 +8,10 @@ the server already knows, so it is remembered in memory, bounded.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import structlog
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -28,6 +30,8 @@ from expacti_server.errors import InvalidFrame, NotFound
 from expacti_server.identity.principal import Principal, Role
 from expacti_server.ids import new_id
 
+log = structlog.get_logger(__name__)
+
 MAX_REMEMBERED = 10_000
 SESSION_END_STATES = frozenset({"completed", "failed"})
 LISTED_COMMANDS = 500
@@ -41,6 +45,11 @@ class AgentSessionService:
     def __init__(self, database: Database) -> None:
         self._db = database
         self._known: OrderedDict[tuple[str, str], _Known] = OrderedDict()
+        self._on_end: list[Callable[[str, str], Awaitable[None]]] = []
+
+    def observe_end(self, callback: Callable[[str, str], Awaitable[None]]) -> None:
+        """Call ``callback(org_id, session_id)`` after a session ends (its recording closes)."""
+        self._on_end.append(callback)
 
     async def ensure(self, principal: Principal, session: dict[str, Any]) -> str:
         """The stored session for this submission's ``session`` object, created or updated."""
@@ -116,6 +125,11 @@ class AgentSessionService:
                 data={"session_id": row.id, "status": status},
             )
         self._known.pop((principal.id, client_id), None)
+        for callback in self._on_end:
+            try:
+                await callback(principal.org_id, row.id)
+            except Exception:  # the session did end; a recording left open is swept later
+                log.exception("session_end_observer_failed", session_id=row.id)
 
     async def list(
         self,

@@ -74,10 +74,8 @@ def canonical(record: Mapping[str, Any]) -> bytes:
     """The bytes a record's hash covers: its fields as sorted, compact JSON, with a version."""
     body: dict[str, Any] = {"v": CHAIN_VERSION}
     for field in _HASHED_FIELDS:
-        value = record.get(field)
-        if field == "at":
-            value = _timestamp(value)
-        body[field] = value
+        body[field] = record.get(field)
+    body["at"] = _timestamp(record["at"])
     body["data"] = _plain(body["data"] or {})
     return json.dumps(
         body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
@@ -277,7 +275,7 @@ class _Walk:
         if self.first_break is None:
             self.first_break = ChainBreak(seq=seq, record_id=record_id, kind=kind, message=message)
 
-    def step(self, row: Mapping[str, Any]) -> bool:
+    def step(self, row: Mapping[Any, Any]) -> bool:
         """Check one record against the chain so far; False at the first broken link."""
         seq, record_id = int(row["seq"]), int(row["id"])
         expected = self.seq + 1

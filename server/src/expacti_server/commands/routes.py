@@ -32,6 +32,7 @@ from expacti_server.commands.status import Status
 from expacti_server.commands.submission import Submission
 from expacti_server.errors import InvalidFrame, InvalidRequest
 from expacti_server.identity.principal import Principal
+from expacti_server.recording.queries import recording_of_commands
 from expacti_server.services import Services
 
 router = APIRouter(prefix="/api/v1/commands", tags=["commands"], responses=ERROR_RESPONSES)
@@ -106,7 +107,11 @@ async def list_commands(
     )
     records = await services.commands.list(reviewer, where=where, before=before, limit=limit)
     next_before = records[-1].id if len(records) == limit else None
-    return CommandList(items=[CommandView.of(r) for r in records], next_before=next_before)
+    recorded = await recording_of_commands(services.database, command_ids=[r.id for r in records])
+    items = [
+        CommandView.of(r).model_copy(update={"recording_id": recorded.get(r.id)}) for r in records
+    ]
+    return CommandList(items=items, next_before=next_before)
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -140,7 +145,9 @@ async def get_command(
         raise InvalidRequest(
             f"wait is limited to {services.settings.long_poll_max_seconds:g} seconds"
         )
-    return CommandView.of(await services.commands.wait(principal, command_id, wait))
+    view = CommandView.of(await services.commands.wait(principal, command_id, wait))
+    recorded = await recording_of_commands(services.database, command_ids=[view.id])
+    return view.model_copy(update={"recording_id": recorded.get(view.id)})
 
 
 @router.post("/{command_id}/approve", response_model=CommandView)

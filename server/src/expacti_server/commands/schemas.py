@@ -160,6 +160,10 @@ class CommandView(BaseModel):
         description="The edited text under review (and, once approved, the one that runs)."
     )
     session_id: str | None = Field(description="The stored session (GET /api/v1/sessions/{id}).")
+    recording_id: str | None = Field(
+        default=None,
+        description="The recording its run is in (GET /api/v1/recordings/{id}), once it ran.",
+    )
 
     @classmethod
     def of(cls, record: CommandRecord) -> CommandView:

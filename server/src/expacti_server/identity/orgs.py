@@ -23,6 +23,7 @@ from expacti_server.policy.working_hours import WorkingHours
 
 TimeoutAction = Literal["deny", "escalate"]
 MAX_EGRESS_HOSTS = 200
+MAX_RETENTION_DAYS = 3650
 
 
 class WorkingHoursBody(BaseModel):
@@ -57,6 +58,13 @@ class OrgView(BaseModel):
     egress_allow_list: list[str] = Field(
         description="Hosts (or .suffixes) data may be sent to without the exfiltration rule firing."
     )
+    record_input: bool = Field(
+        description="Whether what is typed into a recorded terminal is recorded too (off by "
+        "default: input may hold secrets)."
+    )
+    recording_retention_days: int | None = Field(
+        description="Recordings are deleted this many days after they finish; null keeps them."
+    )
 
 
 class OrgUpdate(BaseModel):
@@ -71,6 +79,10 @@ class OrgUpdate(BaseModel):
         default=None, description="Send null to clear them."
     )
     egress_allow_list: list[str] | None = Field(default=None, max_length=MAX_EGRESS_HOSTS)
+    record_input: bool | None = None
+    recording_retention_days: int | None = Field(
+        default=None, ge=1, le=MAX_RETENTION_DAYS, description="Send null to keep recordings."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +94,8 @@ class OrgPolicy:
     senior_risk_threshold: int
     working_hours: WorkingHours | None
     egress_allow_list: tuple[str, ...]
+    record_input: bool = False
+    recording_retention_days: int | None = None
 
 
 class OrgService:
@@ -146,6 +160,8 @@ class OrgService:
             senior_risk_threshold=org.senior_risk_threshold,
             working_hours=hours,
             egress_allow_list=tuple(org.egress_allow_list or ()),
+            record_input=org.record_input,
+            recording_retention_days=org.recording_retention_days,
         )
         return OrgView(
             id=org.id,
@@ -155,6 +171,8 @@ class OrgService:
             senior_risk_threshold=org.senior_risk_threshold,
             working_hours=WorkingHoursBody(**org.working_hours) if org.working_hours else None,
             egress_allow_list=list(org.egress_allow_list or ()),
+            record_input=org.record_input,
+            recording_retention_days=org.recording_retention_days,
         )
 
 
@@ -189,4 +207,8 @@ def _checked_values(change: OrgUpdate) -> dict[str, Any]:
                 field="egress_allow_list",
             )
         values["egress_allow_list"] = sorted(set(hosts))
+    if change.record_input is not None:
+        values["record_input"] = change.record_input
+    if "recording_retention_days" in given:
+        values["recording_retention_days"] = change.recording_retention_days
     return values

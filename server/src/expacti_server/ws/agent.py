@@ -160,6 +160,8 @@ class AgentConnection:
                 await self._cancel(frame)
             elif isinstance(frame, frames.SessionEnd):
                 await self._services.sessions.end(self._principal, frame.session_id, frame.status)
+            elif isinstance(frame, frames.ExecStart | frames.ExecOutput | frames.ExecEnd):
+                await self._execution(frame)
             else:
                 self._queue(frames.encode(frames.Pong(nonce=frame.nonce)))
         except ExpactiError as error:
@@ -219,6 +221,41 @@ class AgentConnection:
         progress = record.progress()
         if progress.approvals or progress.escalated:
             self._queue(frames.progress_frame(progress))  # a resumed wait picks up where it was
+
+    async def _execution(
+        self, frame: frames.ExecStart | frames.ExecOutput | frames.ExecEnd
+    ) -> None:
+        recordings = self._services.recordings
+        try:
+            if isinstance(frame, frames.ExecStart):
+                ack = await recordings.start(
+                    self._principal, frame.command_id, frame.cols, frame.rows
+                )
+            elif isinstance(frame, frames.ExecOutput):
+                ack = await recordings.output(
+                    self._principal,
+                    frame.command_id,
+                    frame.seq,
+                    list(frame.events),
+                    frame.dropped_bytes,
+                )
+            else:
+                ack = await recordings.end(
+                    self._principal, frame.command_id, frame.seq, frame.exit_code, frame.duration
+                )
+        except ExpactiError as error:
+            error.details.setdefault("command_id", frame.command_id)
+            raise
+        self._queue(
+            frames.encode(
+                frames.ExecAck(
+                    command_id=ack.command_id,
+                    seq=ack.seq,
+                    recording_id=ack.recording_id,
+                    capture_input=ack.capture_input,
+                )
+            )
+        )
 
     async def _cancel(self, frame: frames.Cancel) -> None:
         if frame.request_id is None and frame.command_id is None:

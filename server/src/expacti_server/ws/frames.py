@@ -43,13 +43,45 @@ class SessionEnd(msgspec.Struct, tag="session_end", tag_field="type"):
     status: Literal["completed", "failed"]
 
 
+CommandId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+TermSize = Annotated[int, msgspec.Meta(ge=1, le=1000)]
+Seq = Annotated[int, msgspec.Meta(ge=1)]
+OutputEvent = tuple[Annotated[float, msgspec.Meta(ge=0)], Literal["o", "r", "i"], str]
+
+
+class ExecStart(msgspec.Struct, tag="exec_start", tag_field="type"):
+    """An approved command starts running on the agent, in a terminal of this size."""
+
+    command_id: CommandId
+    cols: TermSize
+    rows: TermSize
+
+
+class ExecOutput(msgspec.Struct, tag="exec_output", tag_field="type"):
+    """A numbered batch of what the running command printed (and resizes, and input)."""
+
+    command_id: CommandId
+    seq: Seq
+    events: Annotated[list[OutputEvent], msgspec.Meta(min_length=1, max_length=1000)]
+    dropped_bytes: Annotated[int, msgspec.Meta(ge=0)] = 0
+
+
+class ExecEnd(msgspec.Struct, tag="exec_end", tag_field="type"):
+    """The command exited (a signal N is reported as 128+N)."""
+
+    command_id: CommandId
+    seq: Seq
+    exit_code: Annotated[int, msgspec.Meta(ge=-255, le=1024)]
+    duration: Annotated[float, msgspec.Meta(ge=0)] = 0.0
+
+
 class Ping(msgspec.Struct, tag="ping", tag_field="type"):
     """Liveness check, answered with a pong."""
 
     nonce: str | None = None
 
 
-ClientFrame = Submit | Cancel | SessionEnd | Ping
+ClientFrame = Submit | Cancel | SessionEnd | ExecStart | ExecOutput | ExecEnd | Ping
 
 
 class Accepted(msgspec.Struct, tag="accepted", tag_field="type"):
@@ -93,6 +125,15 @@ class Progress(msgspec.Struct, tag="progress", tag_field="type"):
     expires_at: str
 
 
+class ExecAck(msgspec.Struct, tag="exec_ack", tag_field="type"):
+    """The execution frames of a command stored so far (the highest seq, 0 after exec_start)."""
+
+    command_id: str
+    seq: int
+    recording_id: str
+    capture_input: bool
+
+
 class Pong(msgspec.Struct, tag="pong", tag_field="type"):
     """Answer to a ping."""
 
@@ -134,7 +175,10 @@ def _classify(message: str) -> ExpactiError:
             return UnknownFrameType("frame has no type")
         return InvalidFrame(message)
     if message.endswith("at `$.type`"):
-        return UnknownFrameType("unknown frame type; expected submit, cancel, session_end or ping")
+        return UnknownFrameType(
+            "unknown frame type; expected submit, cancel, session_end, exec_start, "
+            "exec_output, exec_end or ping"
+        )
     return InvalidFrame(message.replace("`$.", "`"))
 
 

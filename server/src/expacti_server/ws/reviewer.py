@@ -44,8 +44,8 @@ async def reviewer_socket(websocket: WebSocket) -> None:
     """Check origin and credentials on the handshake, then stream the queue."""
     services: Services = websocket.app.state.services
     try:
-        _check_origin(websocket, services.settings.public_url)
-        principal, session_id = await _authenticate(websocket, services)
+        check_origin(websocket, services.settings.public_url)
+        principal, session_id = await authenticate_reviewer(websocket, services)
     except ExpactiError as error:
         await refuse(websocket, error)
         return
@@ -53,7 +53,7 @@ async def reviewer_socket(websocket: WebSocket) -> None:
     await ReviewerScreen(websocket, principal, session_id, services).serve()
 
 
-def _check_origin(websocket: WebSocket, public_url: str | None) -> None:
+def check_origin(websocket: WebSocket, public_url: str | None) -> None:
     # Browsers send cookies on cross-site WebSocket handshakes; only our own
     # pages may open this one (tools without an Origin header are fine).
     origin = websocket.headers.get("origin")
@@ -69,7 +69,9 @@ def _check_origin(websocket: WebSocket, public_url: str | None) -> None:
         raise PermissionDenied("cross-origin WebSocket refused", origin=origin)
 
 
-async def _authenticate(websocket: WebSocket, services: Services) -> tuple[Principal, str | None]:
+async def authenticate_reviewer(
+    websocket: WebSocket, services: Services
+) -> tuple[Principal, str | None]:
     remote = websocket.client.host if websocket.client else None
     scheme, _, secret = websocket.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and secret:
