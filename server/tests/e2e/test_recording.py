@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -380,3 +384,64 @@ async def test_a_crash_mid_session_leaves_a_playable_file_that_goes_on_after_res
     finally:
         await database.dispose()
         server.stop()
+
+
+async def test_recordings_past_the_orgs_retention_are_deleted(
+    server: ServerProcess, org: OrgTokens, http: httpx.AsyncClient
+) -> None:
+    changed = await http.patch(
+        "/api/v1/org", json={"recording_retention_days": 1}, headers=org.reviewer_headers()
+    )
+    assert changed.json()["recording_retention_days"] == 1
+    agent = await RawAgent.connect(server.ws_url, org.agent_token)
+    command_id = await approved(agent, http, org, "ls /tmp")
+    ack = await send(
+        agent, {"type": "exec_start", "command_id": command_id, "cols": 80, "rows": 24}
+    )
+    await send(agent, {"type": "exec_end", "command_id": command_id, "seq": 1, "exit_code": 0})
+    await agent.close()
+    cast_file = (
+        server.data_dir / "recordings" / org_id_of(changed.json()) / f"{ack['recording_id']}.cast"
+    )
+    assert cast_file.exists()
+
+    def sweep(as_of: datetime) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("EXPACTI_")}
+        env |= {
+            "EXPACTI_DATABASE_URL": server.database_url,
+            "EXPACTI_DATA_DIR": str(server.data_dir),
+            "EXPACTI_CONFIG": "/nonexistent",
+        }
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "expacti_server",
+                "recording",
+                "sweep",
+                "--as-of",
+                as_of.isoformat(),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    kept = sweep(datetime.now(UTC) + timedelta(hours=12))
+    assert kept.returncode == 0, kept.stderr
+    assert ack["recording_id"] not in kept.stdout
+    gone = sweep(datetime.now(UTC) + timedelta(days=2))
+    assert ack["recording_id"] in gone.stdout
+    assert not cast_file.exists()
+    missing = await http.get(
+        f"/api/v1/recordings/{ack['recording_id']}", headers=org.reviewer_headers()
+    )
+    assert missing.status_code == 404
+    audit = (await http.get("/api/v1/audit", headers=org.reviewer_headers())).json()["items"]
+    deleted = [e for e in audit if e["action"] == "recording.deleted"]
+    assert deleted[0]["data"] == {"recording_id": ack["recording_id"], "reason": "retention"}
+
+
+def org_id_of(org_view: dict[str, Any]) -> str:
+    return str(org_view["id"])

@@ -1,16 +1,22 @@
-"""HTTP route of the audit log (reviewers)."""
+"""HTTP routes of the audit log: listing, chain verification, export."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
 
-from expacti_server.api.auth import ReviewerPrincipal, ServicesDep
+from expacti_server.api.auth import AuditorPrincipal, ReviewerPrincipal, ServicesDep
 from expacti_server.api.errors import ERROR_RESPONSES
+from expacti_server.audit.chain import verify_chain
+from expacti_server.audit.export import MEDIA_TYPES, ExportFormat, export_records
 from expacti_server.audit.service import list_events
 from expacti_server.audit.views import AuditEventView
+from expacti_server.db.base import utcnow
+from expacti_server.errors import InvalidRequest
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=ERROR_RESPONSES)
 
@@ -20,6 +26,26 @@ class AuditEventList(BaseModel):
 
     items: list[AuditEventView]
     next_before: int | None
+
+
+class ChainBreakView(BaseModel):
+    """The first place the chain does not hold."""
+
+    seq: int = Field(description="Position in the chain where it breaks.")
+    record_id: int | None
+    kind: str = Field(description="edited | missing | out_of_order | broken_link | truncated")
+    message: str
+
+
+class ChainVerificationView(BaseModel):
+    """The result of walking the organisation's hash chain."""
+
+    ok: bool
+    records: int = Field(description="Records checked before the end or the first break.")
+    head_seq: int
+    head_hash: str | None = Field(description="Keep it elsewhere to check the chain later.")
+    first_break: ChainBreakView | None
+    verified_at: datetime
 
 
 @router.get("", response_model=AuditEventList)
@@ -43,3 +69,59 @@ async def list_audit_events(
         )
     items = [AuditEventView.model_validate(e, from_attributes=True) for e in events]
     return AuditEventList(items=items, next_before=items[-1].id if len(items) == limit else None)
+
+
+@router.post("/verify", response_model=ChainVerificationView)
+async def verify(auditor: AuditorPrincipal, services: ServicesDep) -> ChainVerificationView:
+    """Walk the organisation's hash chain and report the first broken link (auditors, admins)."""
+    result = await verify_chain(services.database, org_id=auditor.org_id)
+    return ChainVerificationView(
+        ok=result.ok,
+        records=result.records,
+        head_seq=result.head_seq,
+        head_hash=result.head_hash,
+        first_break=(
+            ChainBreakView(
+                seq=result.first_break.seq,
+                record_id=result.first_break.record_id,
+                kind=result.first_break.kind,
+                message=result.first_break.message,
+            )
+            if result.first_break
+            else None
+        ),
+        verified_at=utcnow(),
+    )
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}}},
+)
+async def export(
+    auditor: AuditorPrincipal,
+    services: ServicesDep,
+    format: ExportFormat = "jsonl",
+    since: Annotated[datetime | None, Query(alias="from")] = None,
+    until: Annotated[datetime | None, Query(alias="to")] = None,
+) -> StreamingResponse:
+    """The audit records from ``from`` (inclusive) to ``to`` (exclusive) in chain order, with
+    their seq and hashes, as JSON Lines or CSV (auditors, admins)."""
+    since, until = _utc(since), _utc(until)
+    if since is not None and until is not None and since >= until:
+        raise InvalidRequest("from must be before to", field="from")
+    stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
+    return StreamingResponse(
+        export_records(
+            services.database, org_id=auditor.org_id, fmt=format, since=since, until=until
+        ),
+        media_type=MEDIA_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="expacti-audit-{stamp}.{format}"'},
+    )
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)

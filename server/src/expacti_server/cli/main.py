@@ -1,22 +1,20 @@
-"""``expacti-server serve | eval | migrate | token create | token revoke | apikey create``."""
+"""``expacti-server serve | eval | migrate | token … | apikey create | audit … | recording …``."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from enum import StrEnum
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 import uvicorn
-from pydantic import ValidationError
 from rich.console import Console
 
 from expacti_server import __version__
 from expacti_server.app import create_app
+from expacti_server.cli.audit import audit_app
+from expacti_server.cli.common import err, load_settings, run_with_database
+from expacti_server.cli.recording import recording_app
 from expacti_server.db.engine import Database
-from expacti_server.db.migrate import upgrade_to_head
-from expacti_server.errors import ExpactiError
 from expacti_server.identity.demo import DEMO_AGENT_TOKEN, DEMO_REVIEWER_TOKEN
 from expacti_server.identity.roles import ReviewerRole
 from expacti_server.identity.secrets import CredentialKind
@@ -30,9 +28,9 @@ token_app = typer.Typer(help="Agent and reviewer tokens.", no_args_is_help=True)
 apikey_app = typer.Typer(help="Reviewer API keys (expacti_<32 hex>).", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(audit_app, name="audit")
+app.add_typer(recording_app, name="recording")
 console = Console()
-err = Console(stderr=True)
-T = TypeVar("T")
 
 
 class TokenRole(StrEnum):
@@ -40,30 +38,6 @@ class TokenRole(StrEnum):
 
     agent = "agent"
     reviewer = "reviewer"
-
-
-def _settings(**overrides: object) -> Settings:
-    try:
-        return Settings(**overrides)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        err.print(f"[red]invalid configuration[/red]\n{exc}")
-        raise typer.Exit(2) from None
-
-
-def _run_with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
-    async def main() -> T:
-        database = Database(settings.effective_database_url)
-        try:
-            await upgrade_to_head(database)
-            return await work(database)
-        finally:
-            await database.dispose()
-
-    try:
-        return asyncio.run(main())
-    except ExpactiError as exc:
-        err.print(f"[red]error:[/red] {exc.message}")
-        raise typer.Exit(1) from None
 
 
 def _serve(settings: Settings) -> None:
@@ -88,13 +62,13 @@ def _serve(settings: Settings) -> None:
 @app.command()
 def serve() -> None:
     """Run the server with the configured settings."""
-    _serve(_settings())
+    _serve(load_settings())
 
 
 @app.command("eval")
 def eval_stack() -> None:
     """Run with the embedded defaults: SQLite, the demo org and the demo tokens."""
-    settings = _settings(eval_mode=True)
+    settings = load_settings(eval_mode=True)
     base = settings.effective_public_url
     ws_base = base.replace("http", "ws", 1)
     console.print(f"[bold]expacti {__version__}[/bold] — evaluation stack (SQLite, demo tokens)")
@@ -118,12 +92,12 @@ def eval_stack() -> None:
 @app.command()
 def migrate() -> None:
     """Apply database migrations (the server also does this at startup)."""
-    settings = _settings()
+    settings = load_settings()
 
     async def noop(_: Database) -> None:
         return None
 
-    _run_with_database(settings, noop)
+    run_with_database(settings, noop)
     console.print("database is at the newest schema")
 
 
@@ -145,7 +119,7 @@ def _issue(
                 reviewer_role=reviewer_role,
             )
 
-    return _run_with_database(_settings(), work)
+    return run_with_database(load_settings(), work)
 
 
 def _print_secret(issued: IssuedCredential) -> None:
@@ -189,7 +163,7 @@ def token_revoke(
         async with database.write() as conn:
             return [await revoke_credential(conn, credential_id=c) for c in credential_ids]
 
-    results = _run_with_database(_settings(), work)
+    results = run_with_database(load_settings(), work)
     for credential_id, revoked in zip(credential_ids, results, strict=True):
         console.print(
             f"{credential_id}: {'revoked' if revoked else 'not found or already revoked'}"

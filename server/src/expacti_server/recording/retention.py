@@ -35,12 +35,17 @@ async def sweep(
     database: Database,
     recordings: RecordingService,
     *,
-    idle_seconds: int,
+    idle_seconds: int | None,
     now: datetime | None = None,
 ) -> SweepResult:
-    """Finish live recordings idle for ``idle_seconds``; delete finished ones past retention."""
+    """Finish live recordings idle for ``idle_seconds`` (None: leave them to the server that
+    writes them); delete finished ones past their org's retention."""
     now = now or utcnow()
-    finished = await _finish_idle(database, recordings, now - timedelta(seconds=idle_seconds))
+    finished = (
+        await _finish_idle(database, recordings, now - timedelta(seconds=idle_seconds))
+        if idle_seconds is not None
+        else []
+    )
     deleted = await _delete_expired(database, recordings, now)
     return SweepResult(finished=finished, deleted=deleted)
 
