@@ -224,10 +224,26 @@ async def mark_used(conn: AsyncConnection, principal: Principal, *, via: str) ->
 
 
 async def revoke_credential(conn: AsyncConnection, *, credential_id: str) -> bool:
-    """Revoke a credential; False if it did not exist or was already revoked."""
+    """Revoke a credential (audited); False if it did not exist or was already revoked."""
     result = await conn.execute(
         update(Credential)
         .where(Credential.id == credential_id, Credential.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-    return bool(result.rowcount)
+    if not result.rowcount:
+        return False
+    row = (
+        await conn.execute(
+            select(Credential.org_id, Credential.kind, Credential.name).where(
+                Credential.id == credential_id
+            )
+        )
+    ).one()
+    await audit.record(
+        conn,
+        org_id=row.org_id,
+        actor=SYSTEM,
+        action="credential.revoked",
+        data={"credential_id": credential_id, "kind": row.kind, "name": row.name},
+    )
+    return True
