@@ -27,6 +27,7 @@ from expacti_server.oversight.routes import router as oversight_router
 from expacti_server.policy.risk import default_registry
 from expacti_server.recording.routes import recording_live_socket
 from expacti_server.recording.routes import router as recordings_router
+from expacti_server.reports.routes import router as reports_router
 from expacti_server.services import Services
 from expacti_server.settings import Settings
 from expacti_server.suggestions.routes import router as suggestions_router
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         oversight_router,
         suggestions_router,
         recordings_router,
+        reports_router,
         web_app_router,
     ):
         app.include_router(router)
