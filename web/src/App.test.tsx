@@ -40,11 +40,18 @@ describe("app shell", () => {
     const { ws } = await signedInApp();
     expect(ws.url).toBe(`ws://${window.location.host}/api/v1/reviewer/ws`);
     const nav = screen.getByRole("navigation", { name: "Main" });
-    expect(within(nav).getAllByRole("link").map((a) => a.textContent?.replace(/\d+/, ""))).toEqual(["Queue", "History", "Whitelist", "Settings"]);
+    expect(within(nav).getAllByRole("link").map((a) => a.textContent?.replace(/\d+/, ""))).toEqual(["Queue", "History", "Recordings", "Whitelist", "Settings"]);
     expect(screen.getByRole("main")).toBeInTheDocument();
     expect(screen.getByRole("heading", { level: 1, name: /Queue/ })).toBeInTheDocument();
     expect(screen.getByTestId("connection-status")).toHaveTextContent("Live");
     expect(screen.getByTestId("connection-status")).toHaveAttribute("role", "status");
+  });
+
+  it("offers Reports to admins and auditors only, once the role is known", async () => {
+    await signedInApp({ "GET /api/v1/me": () => json(200, whoAmI("auditor")) });
+    const nav = screen.getByRole("navigation", { name: "Main" });
+    expect(await within(nav).findByRole("link", { name: "Reports" })).toHaveAttribute("href", "/reports");
+    expect(within(nav).getByRole("link", { name: "Recordings" })).toHaveAttribute("href", "/recordings");
   });
 
   it("says it is reconnecting when the socket drops", async () => {

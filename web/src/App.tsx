@@ -11,6 +11,9 @@ import { WhitelistPage } from "./whitelist/WhitelistPage";
 import { SettingsPage } from "./settings/SettingsPage";
 import { SessionsPage } from "./sessions/SessionsPage";
 import { SessionPage } from "./sessions/SessionPage";
+import { RecordingsPage } from "./recordings/RecordingsPage";
+import { RecordingPage } from "./recordings/RecordingPage";
+import { ReportsPage } from "./reports/ReportsPage";
 import { useTheme } from "./ui/preferences";
 
 export function App() {
@@ -64,7 +67,10 @@ export function AppRoutes() {
         <Route path="commands/:id" element={<CommandDetailPage />} />
         <Route path="sessions" element={<SessionsPage />} />
         <Route path="sessions/:id" element={<SessionPage />} />
+        <Route path="recordings" element={<RecordingsPage />} />
+        <Route path="recordings/:id" element={<RecordingPage />} />
         <Route path="whitelist" element={<WhitelistPage />} />
+        <Route path="reports" element={<ReportsPage />} />
         <Route path="settings" element={<SettingsPage />} />
         <Route path="*" element={<Navigate to="/" replace />} />
       </Route>

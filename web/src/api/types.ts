@@ -66,6 +66,24 @@ export type AgentSessionSummary = Schemas["AgentSessionSummary"];
 export type AgentSessionList = Schemas["AgentSessionList"];
 export type SessionCommand = Schemas["SessionCommandView"];
 
+// ---- terminal recordings ------------------------------------------------------
+
+export type RecordingSummary = Schemas["RecordingSummary"];
+export type RecordingDetail = Schemas["RecordingDetail"];
+/** A command boundary in a recording: where it started, the command, how it ended. */
+export type RecordingMarker = Schemas["RecordingMarker"];
+export type RecordingList = Schemas["RecordingList"];
+export type RecordingListQuery = NonNullable<paths["/api/v1/recordings"]["get"]["parameters"]["query"]>;
+
+// ---- audit chain and compliance reports ----------------------------------------
+
+/** `POST /api/v1/audit/verify`: the walk over the organisation's audit hash chain. */
+export type ChainVerification = Schemas["ChainVerificationView"];
+/** Where the chain first does not hold (named through its use: two server modules define a `ChainBreakView`). */
+export type ChainBreak = NonNullable<ChainVerification["first_break"]>;
+/** `GET /api/v1/reports/compliance?format=json`. */
+export type ComplianceReport = Schemas["ComplianceReport"];
+
 // ---- rule suggestions learnt from past decisions -----------------------------
 
 /** A whitelist rule the server learnt from past decisions (not a card's own `suggestions`). */

@@ -50,6 +50,11 @@ export function mayAdminister(role: ReviewerRole | null): boolean {
   return role === null || role === "admin";
 }
 
+/** Compliance reports and audit-chain checks are for admins and auditors. Unknown counts as "may try". */
+export function mayReport(role: ReviewerRole | null): boolean {
+  return role === null || role === "admin" || role === "auditor";
+}
+
 export const READ_ONLY_TEXT = "Read-only: auditors see the queue but cannot approve or deny.";
 
 export const ROLE_LABEL: Record<ReviewerRole, string> = {

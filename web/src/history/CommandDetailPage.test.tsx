@@ -88,6 +88,20 @@ describe("CommandDetailPage", () => {
     expect(link).toHaveAttribute("href", "/whitelist?rule=rule_7");
   });
 
+  it("links the recording of what the command printed, at its own marker", async () => {
+    stubApi(serve(makeCommand({ id: "cmd_1", status: "approved", reviewer: "alice", recording_id: "rec_9" })));
+    renderAt(<CommandDetailPage />, "/commands/cmd_1", "/commands/:id");
+    const link = await screen.findByRole("link", { name: "Watch what it printed" });
+    expect(link).toHaveAttribute("href", "/recordings/rec_9?command=cmd_1");
+  });
+
+  it("shows no recording section for a command that was not recorded", async () => {
+    stubApi(serve(makeCommand({ id: "cmd_1", status: "approved", reviewer: "alice" })));
+    renderAt(<CommandDetailPage />, "/commands/cmd_1", "/commands/:id");
+    await screen.findByRole("heading", { name: "Overview" });
+    expect(screen.queryByRole("heading", { name: "Terminal recording" })).toBeNull();
+  });
+
   it("shows a designed page for an unknown id", async () => {
     stubApi({ "GET /api/v1/commands/cmd_nope": () => ({ status: 404, body: errorBody("not_found", "No such command") }) });
     renderAt(<CommandDetailPage />, "/commands/cmd_nope", "/commands/:id");

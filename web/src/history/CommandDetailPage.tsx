@@ -164,6 +164,20 @@ export function CommandDetailPage() {
         </p>
       )}
 
+      {command.recording_id && (
+        <section aria-labelledby="detail-recording">
+          <h2 id="detail-recording">Terminal recording</h2>
+          <p>
+            <Link to={`/recordings/${encodeURIComponent(command.recording_id)}?command=${encodeURIComponent(command.id)}`}>
+              Watch what it printed
+            </Link>{" "}
+            <span className="muted">
+              in recording <code>{command.recording_id}</code>
+            </span>
+          </p>
+        </section>
+      )}
+
       <CommandFacts command={command} />
 
       <section aria-labelledby="detail-audit">

@@ -7,6 +7,7 @@ import { InertText } from "../ui/InertText";
 import { SessionCommandList } from "./SessionCommandList";
 import { getSession } from "./sessionsApi";
 import { SessionStatus } from "./SessionStatus";
+import { SessionRecordings } from "../recordings/SessionRecordings";
 import "../history/history.css";
 import "./sessions.css";
 
@@ -107,6 +108,10 @@ export function SessionPage() {
           <SessionSteps session={{ id: session.id, goal: null, steps: session.steps, current_step: session.current_step }} />
         </section>
       )}
+      <section aria-labelledby="session-recording">
+        <h2 id="session-recording">Terminal recording</h2>
+        <SessionRecordings sessionId={session.id} />
+      </section>
       <section aria-labelledby="session-commands">
         <h2 id="session-commands">Commands ({session.items.length})</h2>
         {session.items.length === 0 ? (

@@ -2,7 +2,7 @@ import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AgentSessionSummary } from "../api";
-import { makeAgentSession, makeSessionCommand } from "../test/factories";
+import { makeAgentSession, makeRecording, makeSessionCommand } from "../test/factories";
 import { stubApi } from "../test/http";
 import { renderAt } from "../test/renderAt";
 import { SessionPage } from "./SessionPage";
@@ -61,6 +61,28 @@ describe("SessionPage", () => {
     const commands = within(screen.getByRole("list", { name: /Commands of this session/ })).getAllByRole("listitem");
     expect(commands[0]).toHaveTextContent(/Approved.*make build.*by bob.*step 1: build/);
     expect(commands[1]).toHaveTextContent(/Pending.*make deploy/);
+  });
+
+  it("links the session's recording, found by its session id", async () => {
+    const calls = stubApi({
+      "GET /api/v1/sessions/ses_1": () => ({ body: makeAgentSession() }),
+      "GET /api/v1/recordings": () => ({ body: { items: [makeRecording({ id: "rec_7", status: "live", truncated: true })], next_before: null } }),
+    });
+    renderAt(<SessionPage />, "/sessions/ses_1", "/sessions/:id");
+    const section = await screen.findByRole("region", { name: "Terminal recording" });
+    const link = await within(section).findByRole("link", { name: "Watch live rec_7" });
+    expect(link).toHaveAttribute("href", "/recordings/rec_7");
+    expect(section).toHaveTextContent(/Live.*Truncated.*1:05 · 2 commands · 4\.2 KiB/);
+    expect(calls.find((c) => c.path === "/api/v1/recordings")?.query.get("session_id")).toBe("ses_1");
+  });
+
+  it("says when the session was not recorded", async () => {
+    stubApi({
+      "GET /api/v1/sessions/ses_1": () => ({ body: makeAgentSession() }),
+      "GET /api/v1/recordings": () => ({ body: { items: [], next_before: null } }),
+    });
+    renderAt(<SessionPage />, "/sessions/ses_1", "/sessions/:id");
+    expect(await screen.findByText(/the agent did not record its terminal/)).toBeInTheDocument();
   });
 
   it("says when there is no such session", async () => {

@@ -7,6 +7,7 @@ import { EncryptionSection } from "./EncryptionSection";
 import { EscalationForm } from "./EscalationForm";
 import { PeopleSection } from "./PeopleSection";
 import { PoliciesSection } from "./PoliciesSection";
+import { RecordingForm } from "./RecordingForm";
 import { WorkingHoursForm } from "./WorkingHoursForm";
 import { describeTimeout, MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS, PRESETS, timeoutProblem } from "./timeout";
 import "./settings.css";
@@ -88,6 +89,9 @@ export function SettingsPage() {
       ))}
       {orgSection("settings-egress", "Egress allow-list", (org) => (
         <EgressForm org={org} editable={admin} onSaved={saved} />
+      ))}
+      {orgSection("settings-recordings", "Terminal recordings", (org) => (
+        <RecordingForm org={org} editable={admin} onSaved={saved} />
       ))}
 
       <PoliciesSection editable={admin} refreshKey={peopleVersion} />

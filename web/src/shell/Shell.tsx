@@ -34,7 +34,10 @@ export function Shell() {
             )}
           </NavLink>
           <NavLink to="/history">History</NavLink>
+          <NavLink to="/recordings">Recordings</NavLink>
           <NavLink to="/whitelist">Whitelist</NavLink>
+          {/* Only once the role is known, so a reviewer never sees it flash by. */}
+          {(role === "admin" || role === "auditor") && <NavLink to="/reports">Reports</NavLink>}
           <NavLink to="/settings">Settings</NavLink>
         </nav>
         <div className="shell__tools">

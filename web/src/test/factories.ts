@@ -4,6 +4,9 @@ import type {
   CommandView,
   EncryptedEnvelope,
   OrgView,
+  RecordingDetail,
+  RecordingMarker,
+  RecordingSummary,
   Requirement,
   SessionCommand,
   SuggestedRule,
@@ -46,6 +49,7 @@ export function makeCommand(overrides: Partial<CommandView> = {}): CommandView {
     edited: false,
     approved_command: null,
     session_id: null,
+    recording_id: null,
     ...overrides,
   };
 }
@@ -174,6 +178,45 @@ export function makeOrg(overrides: Partial<OrgView> = {}): OrgView {
     senior_risk_threshold: 70,
     working_hours: null,
     egress_allow_list: [],
+    record_input: false,
+    recording_retention_days: null,
     ...overrides,
   };
+}
+
+/** A finished recording of one session, two commands long; override what the test is about. */
+export function makeRecording(overrides: Partial<RecordingSummary> = {}): RecordingSummary {
+  seq += 1;
+  return {
+    id: `rec_${seq}`,
+    agent_id: "agt_1",
+    agent_name: "deploy-bot",
+    session_id: "ses_1",
+    command_id: "cmd_1",
+    title: "Ship it",
+    status: "finished",
+    started_at: "2030-01-01T00:00:00Z",
+    ended_at: "2030-01-01T00:01:05Z",
+    duration_seconds: 65,
+    bytes: 4300,
+    truncated: false,
+    width: 80,
+    height: 24,
+    input_captured: false,
+    commands: 2,
+    ...overrides,
+  };
+}
+
+export function makeMarker(overrides: Partial<RecordingMarker> = {}): RecordingMarker {
+  seq += 1;
+  return { time: 0, label: `make step-${seq}`, command_id: `cmd_${seq}`, exit_code: 0, finished: true, ...overrides };
+}
+
+export function makeRecordingDetail(overrides: Partial<RecordingDetail> = {}): RecordingDetail {
+  const markers = overrides.markers ?? [
+    makeMarker({ time: 0.5, label: "make build", command_id: "cmd_1", exit_code: 0 }),
+    makeMarker({ time: 12.25, label: "make deploy", command_id: "cmd_2", exit_code: 2 }),
+  ];
+  return { ...makeRecording(overrides), markers, ...overrides };
 }
