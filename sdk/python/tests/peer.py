@@ -43,10 +43,38 @@ class Peer:
         self.got_cancel = asyncio.Event()
         self.got_submit = asyncio.Event()
         self.retried = asyncio.Event()  # a second handshake arrived
+        self.got_exec_end = asyncio.Event()
 
     @property
     def submits(self) -> list[dict[str, Any]]:
         return [frame for frame in self.received if frame.get("type") == "submit"]
+
+    @property
+    def exec_frames(self) -> list[dict[str, Any]]:
+        """Every ``exec_start``, ``exec_output`` and ``exec_end`` received, in order."""
+        return [f for f in self.received if str(f.get("type", "")).startswith("exec_")]
+
+    def stored(self) -> list[dict[str, Any]]:
+        """The numbered exec frames as a server stores them: the first of each seq."""
+        frames: dict[int, dict[str, Any]] = {}
+        for frame in self.exec_frames:
+            if "seq" in frame:
+                frames.setdefault(frame["seq"], frame)
+        return [frames[seq] for seq in sorted(frames)]
+
+    def events(self, code: str = "o") -> list[list[Any]]:
+        """The stored events with ``code``."""
+        return [
+            event
+            for frame in self.stored()
+            if frame["type"] == "exec_output"
+            for event in frame["events"]
+            if event[1] == code
+        ]
+
+    def output(self) -> str:
+        """The concatenated data of the stored ``o`` events: what a recording would hold."""
+        return "".join(event[2] for event in self.events("o"))
 
     async def recv(self, ws: ServerConnection) -> dict[str, Any]:
         """The next frame from the client, recorded."""
@@ -56,6 +84,8 @@ class Peer:
             self.got_submit.set()
         elif frame.get("type") == "cancel":
             self.got_cancel.set()
+        elif frame.get("type") == "exec_end":
+            self.got_exec_end.set()
         return frame
 
     def check_auth(self, ws: ServerConnection, request: Request) -> Response | None:
@@ -161,3 +191,43 @@ async def send(ws: ServerConnection, frame: dict[str, Any]) -> None:
 async def wait_for(event: asyncio.Event) -> None:
     """Wait for something the peer will see; the bound only stops a broken test from hanging."""
     await asyncio.wait_for(event.wait(), timeout=5)
+
+
+def exec_ack(
+    frame: dict[str, Any],
+    *,
+    seq: int | None = None,
+    recording_id: str = "rec_1",
+    capture_input: bool = False,
+) -> dict[str, Any]:
+    """The server's ``exec_ack`` of ``frame`` (its own seq, 0 for ``exec_start``)."""
+    return {
+        "type": "exec_ack",
+        "command_id": frame["command_id"],
+        "seq": frame.get("seq", 0) if seq is None else seq,
+        "recording_id": recording_id,
+        "capture_input": capture_input,
+    }
+
+
+async def ack_execution(peer: Peer, ws: ServerConnection, *, capture_input: bool = False) -> None:
+    """Acknowledge every execution frame, as the server does, until the connection ends."""
+    while True:
+        frame = await peer.recv(ws)
+        if str(frame.get("type", "")).startswith("exec_"):
+            await send(ws, exec_ack(frame, capture_input=capture_input))
+
+
+def approve_and_record(**fields: Any) -> Script:
+    """A script: approve each submit (with ``fields`` in the decision), ack executions."""
+
+    async def script(peer: Peer, ws: ServerConnection) -> None:
+        while True:
+            frame = await peer.recv(ws)
+            if frame["type"] == "submit":
+                await send(ws, accepted(frame))
+                await send(ws, decision(frame, **fields))
+            elif frame["type"].startswith("exec_"):
+                await send(ws, exec_ack(frame))
+
+    return script

@@ -13,6 +13,8 @@ PUBLIC = [
     "CommandDeniedException",
     "CommandTimeoutException",
     "Decision",
+    "Execution",
+    "ExecutionResult",
     "ExpactiAuthenticationError",
     "ExpactiClient",
     "ExpactiConnectionError",

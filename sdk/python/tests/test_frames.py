@@ -15,10 +15,14 @@ from expacti._frames import (
     Accepted,
     DecisionFrame,
     ErrorFrame,
+    ExecAck,
     Hello,
     Pong,
     ProgressFrame,
     cancel_frame,
+    exec_end_frame,
+    exec_output_frame,
+    exec_start_frame,
     parse_server_frame,
     ping_frame,
     session_end_frame,
@@ -34,7 +38,7 @@ CLIENT_CASES: list[dict[str, Any]] = json.loads((VECTORS / "client_frames.json")
     "cases"
 ]
 TYPES = {"hello": Hello, "accepted": Accepted, "decision": DecisionFrame, "pong": Pong}
-TYPES |= {"error": ErrorFrame, "progress": ProgressFrame}
+TYPES |= {"error": ErrorFrame, "progress": ProgressFrame, "exec_ack": ExecAck}
 
 
 def server_case(name: str) -> dict[str, Any]:
@@ -235,3 +239,34 @@ def test_cancel_and_ping_frames_match_the_vectors() -> None:
     assert json.loads(cancel_frame(request_id="r")) == {"type": "cancel", "request_id": "r"}
     assert json.loads(ping_frame("n-1")) == {"type": "ping", "nonce": "n-1"}
     assert json.loads(ping_frame()) == {"type": "ping"}
+
+
+def test_exec_frames_match_the_vectors() -> None:
+    def vector(name: str) -> dict[str, Any]:
+        frame: dict[str, Any] = next(c for c in CLIENT_CASES if c["name"] == name)["frame"]
+        return frame
+
+    start = vector("exec-start-unknown-command")
+    assert json.loads(exec_start_frame(command_id=start["command_id"], cols=80, rows=24)) == start
+    output = vector("exec-output-with-resize-and-dropped-bytes")
+    text = exec_output_frame(
+        command_id=output["command_id"],
+        seq=output["seq"],
+        events=[tuple(event) for event in output["events"]],
+        dropped_bytes=output["dropped_bytes"],
+    )
+    assert json.loads(text) == output
+    end = vector("exec-end-unknown-command")
+    text = exec_end_frame(command_id=end["command_id"], seq=3, exit_code=0, duration=1.5)
+    assert json.loads(text) == end
+
+
+def test_an_exec_ack_reaches_its_fields_and_an_error_names_its_command() -> None:
+    frame = parse_server_frame(json.dumps(server_case("exec-ack-after-start")))
+    assert frame == ExecAck(command_id="cmd_1", seq=0, recording_id="rec_1", capture_input=True)
+    error = parse_server_frame(
+        '{"type":"error","code":"not_approved","message":"m","details":{"command_id":"cmd_1"}}'
+    )
+    assert isinstance(error, ErrorFrame)
+    assert error.command_id == "cmd_1"
+    assert ErrorFrame("c", "m", None, {"command_id": 7}).command_id is None

@@ -5,6 +5,7 @@ from expacti import ExpactiClient
 client = ExpactiClient(url="ws://localhost:3001/shell/ws", token="demo-shell-token")
 decision = client.run("terraform apply")  # blocks until a human decides
 # run decision.command: a reviewer may have edited it (decision.edited)
+result = client.execute("terraform apply")  # or: decide, run it in a PTY, record it
 """
 
 import logging
@@ -21,6 +22,7 @@ from ._errors import (
     ExpactiError,
     ExpactiProtocolError,
 )
+from ._execution import Execution, ExecutionResult
 from ._oversight import Oversight, WorkingHours
 from ._progress import Progress
 from ._session import AsyncSession, Session
@@ -32,6 +34,8 @@ __all__ = [
     "CommandDeniedException",
     "CommandTimeoutException",
     "Decision",
+    "Execution",
+    "ExecutionResult",
     "ExpactiAuthenticationError",
     "ExpactiClient",
     "ExpactiConnectionError",

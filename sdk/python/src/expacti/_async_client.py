@@ -1,4 +1,4 @@
-"""AsyncExpactiClient: one WebSocket shared by many concurrent ``run()`` calls."""
+"""AsyncExpactiClient: one WebSocket shared by many concurrent ``run()`` and ``execute()``."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import logging
 import math
+import os
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Final, Self
 
@@ -39,10 +40,19 @@ from ._errors import (
     ExpactiError,
     ExpactiProtocolError,
 )
+from ._execution import (
+    CommandRun,
+    ExecutionResult,
+    OutputCallback,
+    StartCallback,
+    check_can_execute,
+    terminal_size,
+)
 from ._frames import (
     Accepted,
     DecisionFrame,
     ErrorFrame,
+    ExecAck,
     Hello,
     ProgressFrame,
     SessionStatus,
@@ -51,6 +61,7 @@ from ._frames import (
     session_end_frame,
     submit_frame,
 )
+from ._output import OutputStream, send_output
 from ._oversight import Oversight, fetch_oversight
 from ._pending import MAX_TIMEOUT_SECONDS, PendingCommand, ProgressCallback, policy_seconds
 from ._session import AsyncSession
@@ -62,6 +73,8 @@ _CANCEL_SEND_TIMEOUT: Final = 1.0
 _STABLE_SECONDS: Final = 10.0  # a connection that lived this long resets the backoff
 _CLOSE_POLICY: Final = 1008  # the agent token was revoked: reconnecting cannot help
 _CLOSE_TOO_BIG: Final = 1009  # a frame exceeded the limit: re-sending it cannot help
+DEFAULT_OUTPUT_BUFFER_BYTES: Final = 4 * 1024 * 1024
+DEFAULT_OUTPUT_ACK_TIMEOUT: Final = 5.0
 
 logger = logging.getLogger("expacti")
 
@@ -72,6 +85,10 @@ class AsyncExpactiClient:
     At most one WebSocket per client, opened on first use and shared by concurrent
     ``run()`` calls. If it drops, the client reconnects and resumes every wait without
     creating a second command. A client belongs to the event loop that first uses it.
+
+    ``output_buffer_bytes`` bounds the output of ``execute()`` kept for the server until it
+    acknowledged it (beyond, the oldest is dropped); ``output_ack_timeout`` is how long
+    ``execute()`` waits, once the command ended, for the server to acknowledge the rest.
     """
 
     def __init__(
@@ -83,22 +100,29 @@ class AsyncExpactiClient:
         reconnect_timeout: float = 60.0,
         max_backoff: float = 5.0,
         trusted_key_fingerprints: Iterable[str] | None = None,
+        output_buffer_bytes: int = DEFAULT_OUTPUT_BUFFER_BYTES,
+        output_ack_timeout: float = DEFAULT_OUTPUT_ACK_TIMEOUT,
     ) -> None:
         check_url(url)
         check_token(token)
         if min(connect_timeout, reconnect_timeout, max_backoff) <= 0:
             raise ValueError("connect_timeout, reconnect_timeout and max_backoff must be > 0")
+        if output_buffer_bytes <= 0 or output_ack_timeout < 0:
+            raise ValueError("output_buffer_bytes must be > 0 and output_ack_timeout >= 0")
         self._url = url
         self._token = token
         self._connect_timeout = connect_timeout
         self._reconnect_timeout = reconnect_timeout
         self._max_backoff = max_backoff
+        self._output_buffer_bytes = output_buffer_bytes
+        self._output_ack_timeout = output_ack_timeout
         self._trusted_keys = (
             None if trusted_key_fingerprints is None else frozenset(trusted_key_fingerprints)
         )
         self._conn: Connection | None = None
         self._opening: asyncio.Task[Connection] | None = None
         self._pending: dict[str, PendingCommand] = {}
+        self._executions: dict[str, OutputStream] = {}  # by command_id
         self._background: set[asyncio.Task[None]] = set()
         self._failures = 0
         self._hello: Hello | None = None
@@ -200,6 +224,93 @@ class AsyncExpactiClient:
             )
         return _outcome(result.to_decision(command), raise_on_deny=raise_on_deny)
 
+    async def execute(
+        self,
+        command: str,
+        *,
+        target: str | None = None,
+        timeout: float | None = None,
+        session: Mapping[str, Any] | None = None,
+        context: Mapping[str, Any] | None = None,
+        raise_on_deny: bool = True,
+        encrypt: bool = False,
+        label: str | None = None,
+        on_progress: ProgressCallback | None = None,
+        cols: int | None = None,
+        rows: int | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        env: Mapping[str, str] | None = None,
+        input: str | bytes | None = None,
+        on_output: OutputCallback | None = None,
+        on_start: StartCallback | None = None,
+        keep_output: bool = True,
+    ) -> ExecutionResult:
+        """Ask for approval like ``run()``, then run the approved command and record it.
+
+        The approval is ``run()``'s, with the same arguments and errors. Once approved,
+        ``Decision.command`` (the reviewer's text after an edit) runs as
+        ``/bin/sh -c COMMAND`` in a pseudo-terminal of ``cols`` x ``rows`` (default: this
+        process's terminal, else 80x24), in ``cwd``, with ``env`` (default: this process's
+        environment; ``TERM`` defaults to xterm-256color). ``input`` is typed into the
+        terminal once the command started. What the terminal shows is passed to
+        ``on_output`` as it comes, streamed to the server for its recording, and returned
+        (unless ``keep_output`` is false).
+
+        ``on_start`` gets the Execution (resize, type, signal) once the command started.
+        Both callbacks run on the event loop: keep them short. With ``raise_on_deny=False``
+        a command that was not approved never runs (``exit_code`` None). Sending output
+        never makes the command wait; see the constructor's ``output_buffer_bytes`` and
+        ``output_ack_timeout``. An end-to-end encrypted command's output is never sent.
+        OSError when the command cannot start (e.g. no such ``cwd``): it did not run.
+        Cancelling the call kills the command.
+        """
+        check_can_execute()
+        cols, rows = terminal_size(cols, rows)  # a bad size fails before anything is asked
+        decision = await self.run(
+            command,
+            target=target,
+            timeout=timeout,
+            session=session,
+            context=context,
+            raise_on_deny=raise_on_deny,
+            encrypt=encrypt,
+            label=label,
+            on_progress=on_progress,
+        )
+        if not decision.approved:
+            return ExecutionResult(decision, None, "")
+        self._check_open()
+        stream = OutputStream(
+            decision.command_id,
+            cols=cols,
+            rows=rows,
+            buffer_bytes=self._output_buffer_bytes,
+            frame_bytes=self._frame_limit(),
+            send=not encrypt,
+        )
+        run = CommandRun(
+            decision, stream, cols=cols, rows=rows, keep_output=keep_output, on_output=on_output
+        )
+        await run.start(cwd=cwd, env=env, input=input, on_start=on_start)
+        self._executions[decision.command_id] = stream
+        sender = asyncio.get_running_loop().create_task(
+            send_output(stream, self._stream_connection, max_backoff=self._max_backoff)
+        )
+        try:
+            exit_code = await run.wait()
+        except asyncio.CancelledError:
+            run.kill()  # at once: the loop may not run much longer
+            self._in_background(self._end_execution(run, sender, None))
+            raise
+        await self._end_execution(run, sender, exit_code)
+        return ExecutionResult(
+            decision,
+            exit_code,
+            run.output,
+            recording_id=stream.recording_id,
+            recorded=stream.complete,
+        )
+
     def session(self, *, goal: str, steps: Sequence[str] | None = None) -> AsyncSession:
         """A session: commands run towards ``goal``, through ``steps``, shown to reviewers.
 
@@ -249,6 +360,8 @@ class AsyncExpactiClient:
         waiting = list(self._pending.values())
         for pending in waiting:
             pending.deliver(ExpactiConnectionError("client closed"))
+        for stream in self._executions.values():
+            stream.fail("client closed")
         if self._opening is not None:
             self._opening.cancel()
         cancels = [self._try_cancel(pending, "the agent closed its client") for pending in waiting]
@@ -362,9 +475,42 @@ class AsyncExpactiClient:
             logger.debug("could not send cancel for %s", pending.request_id)
 
     def _cancel_in_background(self, pending: PendingCommand, reason: str) -> None:
-        task = asyncio.get_running_loop().create_task(self._try_cancel(pending, reason))
+        self._in_background(self._try_cancel(pending, reason))
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    # -- executing an approved command ---------------------------------------------------
+
+    async def _end_execution(
+        self, run: CommandRun, sender: asyncio.Task[None], exit_code: int | None
+    ) -> None:
+        """Send ``exec_end`` and wait, at most ``output_ack_timeout``, for the last ack.
+
+        ``exit_code`` None: the call was cancelled and the command killed; wait for it.
+        """
+        stream = run.stream
+        try:
+            if exit_code is None:
+                exit_code = await run.wait()
+            stream.end(exit_code, run.duration)
+            try:
+                async with asyncio.timeout(self._output_ack_timeout):
+                    await asyncio.shield(stream.settled)
+            except TimeoutError:
+                logger.warning(
+                    "the server did not acknowledge all output of %s in time; the rest is "
+                    "discarded",
+                    stream.command_id,
+                )
+        finally:
+            sender.cancel()
+            self._executions.pop(stream.command_id, None)
+
+    async def _stream_connection(self) -> Connection:
+        return await self._connection(deadline=None)
 
     # -- the shared connection -----------------------------------------------------------
 
@@ -487,6 +633,19 @@ class AsyncExpactiClient:
             policy = policy_seconds(frame.limits)
             for pending in self._pending.values():
                 pending.set_policy(policy)
+        elif isinstance(frame, ExecAck):
+            stream = self._executions.get(frame.command_id)
+            if stream is not None:
+                stream.acknowledged(frame)
+        elif (
+            isinstance(frame, ErrorFrame)
+            and not frame.request_id
+            and self._executions
+            and (frame.command_id in self._executions or frame.code == "unknown_frame_type")
+        ):
+            for command_id, stream in self._executions.items():
+                if frame.command_id in (None, command_id):  # None: a server without exec_*
+                    stream.refused(frame)
         elif isinstance(frame, Accepted | ProgressFrame | DecisionFrame | ErrorFrame) and (
             frame.request_id
         ):
@@ -501,11 +660,14 @@ class AsyncExpactiClient:
         if self._closed:
             raise ExpactiConnectionError("client closed")
 
+    def _frame_limit(self) -> int:
+        """The largest frame the server accepts: ``hello``'s, else the protocol's 1 MiB."""
+        limit = (self._hello.limits if self._hello else {}).get("max_frame_bytes")
+        return limit if limit and limit > 0 else _DEFAULT_MAX_FRAME_BYTES
+
     def _check_frame_size(self, frame: str) -> None:
         # The server closes the connection (1009) on an oversized frame; retrying cannot help.
-        limit = (self._hello.limits if self._hello else {}).get("max_frame_bytes")
-        if not limit or limit <= 0:
-            limit = _DEFAULT_MAX_FRAME_BYTES
+        limit = self._frame_limit()
         size = len(frame.encode())
         if size > limit:
             raise ValueError(f"the submit frame is {size} bytes; the server accepts {limit}")

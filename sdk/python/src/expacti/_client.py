@@ -6,15 +6,21 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
+import os
 import threading
 import weakref
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
-from ._async_client import AsyncExpactiClient
+from ._async_client import (
+    DEFAULT_OUTPUT_ACK_TIMEOUT,
+    DEFAULT_OUTPUT_BUFFER_BYTES,
+    AsyncExpactiClient,
+)
 from ._decision import Decision
 from ._errors import ExpactiConnectionError
+from ._execution import ExecutionResult, OutputCallback, StartCallback
 from ._frames import SessionStatus
 from ._oversight import Oversight
 from ._pending import ProgressCallback
@@ -50,6 +56,8 @@ class ExpactiClient:
         reconnect_timeout: float = 60.0,
         max_backoff: float = 5.0,
         trusted_key_fingerprints: Iterable[str] | None = None,
+        output_buffer_bytes: int = DEFAULT_OUTPUT_BUFFER_BYTES,
+        output_ack_timeout: float = DEFAULT_OUTPUT_ACK_TIMEOUT,
     ) -> None:
         self._client = AsyncExpactiClient(
             url,
@@ -58,6 +66,8 @@ class ExpactiClient:
             reconnect_timeout=reconnect_timeout,
             max_backoff=max_backoff,
             trusted_key_fingerprints=trusted_key_fingerprints,
+            output_buffer_bytes=output_buffer_bytes,
+            output_ack_timeout=output_ack_timeout,
         )
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -115,6 +125,57 @@ class ExpactiClient:
                 encrypt=encrypt,
                 label=label,
                 on_progress=on_progress,
+            )
+        )
+
+    def execute(
+        self,
+        command: str,
+        *,
+        target: str | None = None,
+        timeout: float | None = None,
+        session: Mapping[str, Any] | None = None,
+        context: Mapping[str, Any] | None = None,
+        raise_on_deny: bool = True,
+        encrypt: bool = False,
+        label: str | None = None,
+        on_progress: ProgressCallback | None = None,
+        cols: int | None = None,
+        rows: int | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        env: Mapping[str, str] | None = None,
+        input: str | bytes | None = None,
+        on_output: OutputCallback | None = None,
+        on_start: StartCallback | None = None,
+        keep_output: bool = True,
+    ) -> ExecutionResult:
+        """Ask for approval like ``run()``, then run the approved command and record it.
+
+        Blocks until the command ended; see AsyncExpactiClient.execute. ``on_output``,
+        ``on_start`` and ``on_progress`` run on the client's own thread: keep them short
+        and do not call the client from them. The Execution given to ``on_start`` may be
+        used from any thread (``resize()`` from a SIGWINCH handler, say). An exception in
+        the calling thread while it waits (Ctrl-C) kills the command.
+        """
+        return self._call(
+            lambda: self._client.execute(
+                command,
+                target=target,
+                timeout=timeout,
+                session=session,
+                context=context,
+                raise_on_deny=raise_on_deny,
+                encrypt=encrypt,
+                label=label,
+                on_progress=on_progress,
+                cols=cols,
+                rows=rows,
+                cwd=cwd,
+                env=env,
+                input=input,
+                on_output=on_output,
+                on_start=on_start,
+                keep_output=keep_output,
             )
         )
 

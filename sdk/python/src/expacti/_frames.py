@@ -7,7 +7,7 @@ ExpactiProtocolError, so a malformed ``decision`` can never be taken as an appro
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, Literal, TypeAlias, cast, get_args
@@ -21,12 +21,17 @@ __all__ = [
     "Accepted",
     "DecisionFrame",
     "ErrorFrame",
+    "ExecAck",
+    "ExecEvent",
     "Hello",
     "Pong",
     "ProgressFrame",
     "ServerFrame",
     "SessionStatus",
     "cancel_frame",
+    "exec_end_frame",
+    "exec_output_frame",
+    "exec_start_frame",
     "parse_server_frame",
     "ping_frame",
     "session_end_frame",
@@ -35,6 +40,7 @@ __all__ = [
 
 _DECISION_STATES: Final = frozenset(get_args(DecisionState))
 _MAX_APPROVALS: Final = 1000  # far above any real policy; only bounds what a frame may say
+_MAX_SEQ: Final = 2**53  # JSON integers beyond this lose precision in other parsers
 
 SessionStatus: TypeAlias = Literal["completed", "failed"]
 """How a session ended, as ``session_end`` reports it."""
@@ -158,8 +164,33 @@ class ErrorFrame:
     request_id: str | None
     details: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def command_id(self) -> str | None:
+        """``details.command_id``: the command whose execution frame was refused, if any."""
+        value = self.details.get("command_id")
+        return value if isinstance(value, str) else None
 
-ServerFrame: TypeAlias = Hello | Accepted | DecisionFrame | ProgressFrame | Pong | ErrorFrame
+
+@dataclass(frozen=True, slots=True)
+class ExecAck:
+    """The server stored a command's execution frames up to ``seq`` (0: only ``exec_start``).
+
+    ``capture_input`` in the answer to ``exec_start`` says whether the organisation records
+    what is typed into the terminal.
+    """
+
+    command_id: str
+    seq: int
+    recording_id: str
+    capture_input: bool
+
+
+ServerFrame: TypeAlias = (
+    Hello | Accepted | DecisionFrame | ProgressFrame | Pong | ErrorFrame | ExecAck
+)
+
+ExecEvent: TypeAlias = tuple[float, str, str]
+"""One asciicast event of an ``exec_output`` frame: seconds since the start, code, data."""
 
 
 def parse_server_frame(text: str | bytes) -> ServerFrame:
@@ -223,6 +254,39 @@ def cancel_frame(*, request_id: str, reason: str | None = None) -> str:
 def session_end_frame(*, session_id: str, status: SessionStatus) -> str:
     """A ``session_end`` frame: the agent is done with the session it chose ``session_id`` for."""
     return _dumps({"type": "session_end", "session_id": session_id, "status": status})
+
+
+def exec_start_frame(*, command_id: str, cols: int, rows: int) -> str:
+    """An ``exec_start`` frame: the approved command starts in a ``cols`` x ``rows`` terminal."""
+    return _dumps({"type": "exec_start", "command_id": command_id, "cols": cols, "rows": rows})
+
+
+def exec_output_frame(
+    *, command_id: str, seq: int, events: Sequence[ExecEvent], dropped_bytes: int
+) -> str:
+    """An ``exec_output`` frame: terminal events, after ``dropped_bytes`` of lost output."""
+    return _dumps(
+        {
+            "type": "exec_output",
+            "command_id": command_id,
+            "seq": seq,
+            "events": [list(event) for event in events],
+            "dropped_bytes": dropped_bytes,
+        }
+    )
+
+
+def exec_end_frame(*, command_id: str, seq: int, exit_code: int, duration: float) -> str:
+    """An ``exec_end`` frame: the command exited with ``exit_code`` after ``duration`` s."""
+    return _dumps(
+        {
+            "type": "exec_end",
+            "command_id": command_id,
+            "seq": seq,
+            "exit_code": exit_code,
+            "duration": duration,
+        }
+    )
 
 
 def ping_frame(nonce: str | None = None) -> str:
@@ -303,6 +367,15 @@ def _pong(f: Fields) -> Pong:
     return Pong(nonce=f.opt_text("nonce"))
 
 
+def _exec_ack(f: Fields) -> ExecAck:
+    return ExecAck(
+        command_id=f.text("command_id"),
+        seq=f.integer("seq", 0, _MAX_SEQ),
+        recording_id=f.text("recording_id"),
+        capture_input=f.flag("capture_input"),
+    )
+
+
 def _error(f: Fields) -> ErrorFrame:
     return ErrorFrame(
         code=f.text("code"),
@@ -319,4 +392,5 @@ _PARSERS: Final[dict[str, Callable[[Fields], ServerFrame]]] = {
     "progress": _progress,
     "pong": _pong,
     "error": _error,
+    "exec_ack": _exec_ack,
 }

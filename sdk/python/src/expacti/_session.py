@@ -7,12 +7,14 @@ the session (the submit's ``session`` object), and learn when it ended (``sessio
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self
 
 from ._decision import Decision
+from ._execution import ExecutionResult, OutputCallback, StartCallback
 from ._frames import SessionStatus
 from ._pending import ProgressCallback
 
@@ -185,6 +187,52 @@ class AsyncSession(_Plan):
             on_progress=on_progress,
         )
 
+    async def execute(
+        self,
+        command: str,
+        *,
+        step: str | int | None = None,
+        target: str | None = None,
+        timeout: float | None = None,
+        context: Mapping[str, Any] | None = None,
+        raise_on_deny: bool = True,
+        encrypt: bool = False,
+        label: str | None = None,
+        on_progress: ProgressCallback | None = None,
+        cols: int | None = None,
+        rows: int | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        env: Mapping[str, str] | None = None,
+        input: str | bytes | None = None,
+        on_output: OutputCallback | None = None,
+        on_start: StartCallback | None = None,
+        keep_output: bool = True,
+    ) -> ExecutionResult:
+        """``client.execute()`` as part of this session; ``step`` moves first, as in run().
+
+        The server records the session's commands in one recording.
+        """
+        session = self._begin_run(step)
+        return await self._client.execute(
+            command,
+            target=target,
+            timeout=timeout,
+            session=session,
+            context=context,
+            raise_on_deny=raise_on_deny,
+            encrypt=encrypt,
+            label=label,
+            on_progress=on_progress,
+            cols=cols,
+            rows=rows,
+            cwd=cwd,
+            env=env,
+            input=input,
+            on_output=on_output,
+            on_start=on_start,
+            keep_output=keep_output,
+        )
+
 
 class Session(_Plan):
     """A session of an ExpactiClient, from ``client.session(goal=..., steps=...)``.
@@ -248,4 +296,50 @@ class Session(_Plan):
             encrypt=encrypt,
             label=label,
             on_progress=on_progress,
+        )
+
+    def execute(
+        self,
+        command: str,
+        *,
+        step: str | int | None = None,
+        target: str | None = None,
+        timeout: float | None = None,
+        context: Mapping[str, Any] | None = None,
+        raise_on_deny: bool = True,
+        encrypt: bool = False,
+        label: str | None = None,
+        on_progress: ProgressCallback | None = None,
+        cols: int | None = None,
+        rows: int | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        env: Mapping[str, str] | None = None,
+        input: str | bytes | None = None,
+        on_output: OutputCallback | None = None,
+        on_start: StartCallback | None = None,
+        keep_output: bool = True,
+    ) -> ExecutionResult:
+        """``client.execute()`` as part of this session; ``step`` moves first, as in run().
+
+        The server records the session's commands in one recording.
+        """
+        session = self._begin_run(step)
+        return self._client.execute(
+            command,
+            target=target,
+            timeout=timeout,
+            session=session,
+            context=context,
+            raise_on_deny=raise_on_deny,
+            encrypt=encrypt,
+            label=label,
+            on_progress=on_progress,
+            cols=cols,
+            rows=rows,
+            cwd=cwd,
+            env=env,
+            input=input,
+            on_output=on_output,
+            on_start=on_start,
+            keep_output=keep_output,
         )
