@@ -28,7 +28,18 @@ from expacti import (
 from expacti._cli import exit_status, failure, main
 from factories import make_decision, make_oversight_report
 from http_peer import http_peer
-from peer import TOKEN, Peer, Script, accepted, decision, fake_server, send, wait_for
+from peer import (
+    TOKEN,
+    Peer,
+    Script,
+    accepted,
+    ack_execution,
+    decision,
+    exec_ack,
+    fake_server,
+    send,
+    wait_for,
+)
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 PY = sys.executable
@@ -151,6 +162,7 @@ def script_for(state: str, **fields: Any) -> Script:
         submit = await peer.recv(ws)
         await send(ws, accepted(submit))
         await send(ws, decision(submit, state, **fields))
+        await ack_execution(peer, ws)
 
     return script
 
@@ -159,10 +171,12 @@ async def cli(peer: Peer, *argv: str) -> int:
     return await asyncio.to_thread(main, ["run", "--url", peer.url, "--token", TOKEN, *argv])
 
 
-async def test_approved_runs_the_argv_and_returns_its_status(tmp_path: Path) -> None:
+async def test_approved_runs_the_argv_and_returns_its_status(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     marker = tmp_path / "ran"
-    code = "import pathlib, sys; pathlib.Path(sys.argv[1]).write_text('x'); sys.exit(3)"
-    argv = [PY, "-c", code, str(marker)]
+    code = "import pathlib, sys; pathlib.Path(sys.argv[1]).touch(); print('it ran'); sys.exit(3)"
+    argv = [PY, "-c", code, str(marker), "an arg with spaces; and a ;"]
     async with fake_server(script_for("approved")) as peer:
         status = await cli(peer, "--target", "prod-eu", "--timeout", "30", "--", *argv)
     assert status == 3
@@ -170,6 +184,9 @@ async def test_approved_runs_the_argv_and_returns_its_status(tmp_path: Path) -> 
     [submit] = peer.submits
     assert submit["command"] == shlex.join(argv)
     assert (submit["target"], submit["timeout_seconds"]) == ("prod-eu", 30)
+    out = capsys.readouterr().out
+    assert out == "it ran\r\n" == peer.output()  # through the command's terminal
+    assert peer.exec_frames[-1]["exit_code"] == 3
 
 
 @pytest.mark.skipif(not Path("/bin/sh").exists(), reason="needs /bin/sh")
@@ -204,10 +221,14 @@ async def test_killed_by_a_signal_is_128_plus_n() -> None:
         assert await cli(peer, "--", *argv) == 143
 
 
-async def test_approved_but_not_found_is_127(capsys: pytest.CaptureFixture[str]) -> None:
+async def test_approved_but_not_found_is_the_shells_127(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     async with fake_server(script_for("approved")) as peer:
         assert await cli(peer, "--", "no-such-command-expacti-test") == 127
-    assert capsys.readouterr().err == "expacti: no-such-command-expacti-test: command not found\n"
+    out, err = capsys.readouterr()
+    assert "no-such-command-expacti-test: not found" in out  # the shell says so
+    assert err == ""
 
 
 async def test_denied_never_runs_and_says_one_line(
@@ -279,7 +300,7 @@ async def test_ctrl_c_while_waiting_cancels_on_the_server_and_exits_130() -> Non
     assert peer.received[-1]["request_id"] == peer.submits[0]["request_id"]
 
 
-async def test_ctrl_c_while_closing_after_the_approval_says_the_command_did_not_run(
+async def test_ctrl_c_while_closing_after_the_command_ran_exits_with_its_status(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real_close = ExpactiClient.close
@@ -291,11 +312,10 @@ async def test_ctrl_c_while_closing_after_the_approval_says_the_command_did_not_
     monkeypatch.setattr(ExpactiClient, "close", close_then_ctrl_c)
     marker = tmp_path / "ran"
     async with fake_server(script_for("approved")) as peer:
-        status = await cli(peer, "--", "touch", str(marker))
-    assert status == 130
-    assert not marker.exists()
-    err = capsys.readouterr().err
-    assert err == "expacti: interrupted after the approval; the command was not run\n"
+        status = await cli(peer, "--", "sh", "-c", f"touch {marker}; exit 5")
+    assert status == 5
+    assert marker.exists()
+    assert capsys.readouterr().err == ""
 
 
 def test_a_command_too_large_for_the_server_is_a_usage_error(
@@ -315,39 +335,91 @@ def test_timeout_help_says_what_is_accepted(capsys: pytest.CaptureFixture[str]) 
     assert main(["run", "--timeout", "0.5", "--help"]) == 0  # a fraction is accepted
 
 
-CTRL_C_RIGHT_AFTER_SPAWN = """
-import os, signal, subprocess, sys
-from expacti import _cli
-
-real_popen = subprocess.Popen
-
-def popen_then_ctrl_c(*args, **kwargs):
-    process = real_popen(*args, **kwargs)
-    os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C before expacti could ignore it
-    return process
-
-subprocess.Popen = popen_then_ctrl_c
-child = (
-    "import signal, sys; "
-    "blocked = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []); "
-    "default = signal.getsignal(signal.SIGINT) is signal.default_int_handler; "
-    "sys.exit(3 if default and not blocked else 4)"
-)
-sys.exit(_cli._execute([sys.executable, "-c", child]))
-"""
-
-
-@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
-def test_ctrl_c_between_spawning_and_ignoring_it_neither_escapes_nor_reaches_the_child() -> None:
-    """The child still starts with Ctrl-C working (unblocked, default), and gets its status."""
-    done = subprocess.run(
-        [PY, "-c", CTRL_C_RIGHT_AFTER_SPAWN],
+def expacti_process(peer: Peer, *argv: str, **options: Any) -> subprocess.Popen[bytes]:
+    """``expacti run`` as a real process, its stdout and stderr piped."""
+    return subprocess.Popen(
+        [PY, "-m", "expacti", "run", "--url", peer.url, "--token", TOKEN, "--", *argv],
         env={"PYTHONPATH": str(SRC)},
-        capture_output=True,
-        text=True,
-        timeout=20,  # the bound only keeps a hanging interpreter from hanging the suite
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **options,
     )
-    assert (done.returncode, done.stderr) == (3, "")
+
+
+async def read_until(stream: Any, wanted: bytes) -> bytes:
+    """Read ``stream`` (in a thread) until ``wanted`` came; everything read."""
+    seen = b""
+    while wanted not in seen:
+        chunk = await asyncio.to_thread(stream.read1, 4096)
+        assert chunk, f"the stream ended before {wanted!r}: {seen!r}"
+        seen += chunk
+    return seen
+
+
+async def test_ctrl_c_while_the_command_runs_is_the_commands() -> None:
+    line = "trap 'echo trapped; exit 42' INT; printf '?'; while :; do sleep 1; done"
+    async with fake_server(script_for("approved")) as peer:
+        process = expacti_process(peer, "sh", "-c", line, stdin=subprocess.DEVNULL)
+        try:
+            assert process.stdout is not None
+            out = await read_until(process.stdout, b"?")
+            process.send_signal(signal.SIGINT)
+            rest, err = await asyncio.to_thread(process.communicate, timeout=20)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    assert (process.returncode, out + rest, err) == (42, b"?trapped\r\n", b"")
+    assert peer.exec_frames[-1]["exit_code"] == 42
+
+
+async def test_a_terminal_is_raw_while_the_command_runs_forwarded_resized_and_restored() -> None:
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    def set_size(fd: int, cols: int, rows: int) -> None:
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+    master, slave = pty.openpty()
+    set_size(slave, 100, 30)
+    before = termios.tcgetattr(slave)
+    resized = asyncio.Event()
+
+    async def record(peer: Peer, ws: ServerConnection) -> None:
+        submit = await peer.recv(ws)
+        await send(ws, decision(submit))
+        while True:
+            frame = await peer.recv(ws)
+            await send(ws, exec_ack(frame))
+            if peer.events("r"):
+                resized.set()
+
+    line = "stty size; stty -echo; printf '?'; read x; stty size; echo got=$x"
+    try:
+        async with fake_server(record) as peer:
+            process = expacti_process(peer, "sh", "-c", line, stdin=slave)
+            try:
+                assert process.stdout is not None
+                out = await read_until(process.stdout, b"?")
+                set_size(master, 120, 40)
+                process.send_signal(signal.SIGWINCH)
+                await resized.wait()
+                os.write(master, b"hello\r")  # raw: Enter is \r, the command's terminal maps it
+                rest, err = await asyncio.to_thread(process.communicate, timeout=20)
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                    process.communicate()
+        assert (process.returncode, err) == (0, b"")
+        assert out + rest == b"30 100\r\n?40 120\r\ngot=hello\r\n"
+        assert [event[2] for event in peer.events("r")] == ["120x40"]
+        assert peer.exec_frames[0]["cols"] == 100
+        assert termios.tcgetattr(slave) == before  # raw mode is over
+    finally:
+        os.close(master)
+        os.close(slave)
 
 
 # -- expacti oversight ------------------------------------------------------------------

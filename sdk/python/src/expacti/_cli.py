@@ -3,12 +3,13 @@
     expacti run [--url URL] [--token TOKEN] [--target T] [--timeout S] -- CMD ARGS...
     expacti oversight [--url URL] [--token TOKEN] [--json]
 
-``run`` exit status: the command's own once it ran (128+N if killed by signal N); 2 usage
-error (including a command too large for the server); 124 no decision in time; 125 expacti
-failed (connection, token, protocol); 126 denied or cancelled (or approved but not
-executable); 127 approved but not found; 130 interrupted before the command ran. The argv
-runs without a shell, unless a reviewer edited the command before approving: the edited
-command line then runs with ``/bin/sh -c``, as the reviewer saw it.
+``run`` exit status: the command's own once it ran (128+N if killed by signal N; 126 not
+executable and 127 not found, from the shell); 2 usage error (including a command too large
+for the server); 124 no decision in time; 125 expacti failed (connection, token, protocol);
+126 denied or cancelled; 130 interrupted before the command ran. The approved command line
+(``shlex.join`` of the argv, or a reviewer's edit of it) runs with ``/bin/sh -c`` in a
+pseudo-terminal, recorded by the server (``AsyncExpactiClient.execute``); see ``_console``
+for how the user's terminal is connected to it.
 
 ``oversight`` prints whether a reviewer who may decide is online: exit status 0 when one
 is, 3 when none is, 125 when expacti failed, 2 on a usage error.
@@ -20,30 +21,23 @@ import argparse
 import json
 import os
 import shlex
-import signal
-import subprocess
 import sys
-import threading
 from collections.abc import Sequence
 from typing import Any, Final
 
 from ._client import ExpactiClient
-from ._decision import Decision
 from ._errors import CommandDeniedException, CommandTimeoutException, ExpactiError
+from ._execution import Execution, ExecutionResult, exit_status
 from ._oversight import Oversight, WorkingHours
 from ._version import __version__
 
 __all__ = ["describe_oversight", "exit_status", "failure", "main", "oversight_json"]
-
-SHELL: Final = "/bin/sh"
-"""What runs a command line a reviewer edited: they approved a shell command line."""
 
 EXIT_USAGE: Final = 2
 EXIT_UNAVAILABLE: Final = 3
 EXIT_TIMEOUT: Final = 124
 EXIT_FAILED: Final = 125
 EXIT_DENIED: Final = 126
-EXIT_NOT_FOUND: Final = 127
 EXIT_INTERRUPTED: Final = 130
 
 
@@ -85,15 +79,43 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     client = _client(args, parser)
     if isinstance(client, int):
         return client
-    approved = False
-    decision: Decision | None = None
+    try:
+        from ._console import Console  # POSIX only: termios
+    except ImportError:
+        _say("expacti run needs a POSIX system: commands run in a pseudo-terminal")
+        return EXIT_FAILED
+    started = False
+    result: ExecutionResult | None = None
+    console = Console()
+
+    def on_start(execution: Execution) -> None:
+        nonlocal started
+        started = True
+        decision = execution.decision
+        if decision.edited:
+            # Never the original after an edit: the reviewer approved this command line.
+            _say(f"edited by {decision.reviewer or 'a reviewer'}: {decision.command}")
+        console.attach(execution)
+
     try:
         with client:
-            decision = client.run(shlex.join(command), target=args.target, timeout=args.timeout)
-            approved = True
+            cols, rows = console.size()
+            with console:
+                result = client.execute(
+                    shlex.join(command),
+                    target=args.target,
+                    timeout=args.timeout,
+                    cols=cols,
+                    rows=rows,
+                    on_output=console.show,
+                    on_start=on_start,
+                    keep_output=False,
+                )
     except KeyboardInterrupt:
-        if approved:  # Ctrl-C while the client was closing, after the approval
-            _say("interrupted after the approval; the command was not run")
+        if result is not None and result.exit_code is not None:
+            return result.exit_code  # Ctrl-C while the client was closing: the command ran
+        if started:  # it ran: the interrupt came between its end and its result
+            _say("interrupted after the command started")
         else:
             _say("interrupted; the command was cancelled")
         return EXIT_INTERRUPTED
@@ -103,15 +125,7 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         status, message = failure(exc)
         _say(message)
         return status
-    if decision is not None and decision.edited:
-        # Never the original after an edit: the reviewer approved this command line.
-        _say(f"edited by {decision.reviewer or 'a reviewer'}: {decision.command}")
-        command = [SHELL, "-c", decision.command]
-    try:
-        return _execute(command)
-    except KeyboardInterrupt:  # before the command started; from then on Ctrl-C is its own
-        _say("interrupted after the approval; the command was not run")
-        return EXIT_INTERRUPTED
+    return EXIT_FAILED if result.exit_code is None else result.exit_code
 
 
 def _oversight(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -204,66 +218,6 @@ def failure(exc: BaseException) -> tuple[int, str]:
     return EXIT_FAILED, f"internal error: {type(exc).__name__}: {exc}"
 
 
-def exit_status(returncode: int) -> int:
-    """A subprocess return code as a shell exit status: killed by signal N becomes 128+N."""
-    return 128 - returncode if returncode < 0 else returncode
-
-
-def _execute(command: list[str]) -> int:
-    """Run the approved argv with the terminal inherited; return its exit status.
-
-    Like a shell, expacti ignores Ctrl-C while the command runs: the command gets it, and
-    its status tells what happened. SIGINT stays blocked from before the command is started
-    until it is ignored here, so a Ctrl-C in between can neither escape as a
-    KeyboardInterrupt nor leave the command running without us; the child sets SIGINT back
-    to what we were started with and unblocks it before it executes the command.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        started = _spawn(command, None)  # only the main thread handles signals
-        return started if isinstance(started, int) else exit_status(started.wait())
-    previous = signal.getsignal(signal.SIGINT)
-    if _CAN_MASK:
-        child = signal.SIG_IGN if previous == signal.SIG_IGN else signal.SIG_DFL
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
-            try:
-                started = _spawn(command, child)
-            finally:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)  # discards a Ctrl-C held back
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-    else:  # Windows: no signal masks
-        started = _spawn(command, None)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        return started if isinstance(started, int) else exit_status(started.wait())
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
-
-
-_CAN_MASK: Final = hasattr(signal, "pthread_sigmask")  # not on Windows
-
-
-def _spawn(command: list[str], sigint: signal.Handlers | None) -> subprocess.Popen[bytes] | int:
-    """Start the argv, or say why it cannot start and return the exit status for that.
-
-    With ``sigint``, the child sets SIGINT to it and unblocks SIGINT before it executes.
-    """
-
-    def restore_sigint() -> None:
-        signal.signal(signal.SIGINT, sigint)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-
-    try:
-        return subprocess.Popen(command, preexec_fn=None if sigint is None else restore_sigint)
-    except FileNotFoundError:
-        _say(f"{command[0]}: command not found")
-        return EXIT_NOT_FOUND
-    except OSError as exc:
-        _say(f"{command[0]}: cannot execute: {exc.strerror or exc}")
-        return EXIT_DENIED
-
-
 def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     parser = argparse.ArgumentParser(
         prog="expacti", description="Run a command only after a human approved it."
@@ -277,11 +231,12 @@ def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentPars
         "run",
         parents=[server],
         help="ask for approval, then run the command",
-        description="Ask the expacti server for approval, then run CMD without a shell "
-        "(a command a reviewer edited before approving runs with /bin/sh -c).",
+        description="Ask the expacti server for approval, then run the command line "
+        "(or a reviewer's edit of it) with /bin/sh -c in a pseudo-terminal; the server "
+        "records what it shows.",
         epilog="exit status: the command's own; 2 usage error, 124 timed out, "
-        "125 expacti failed, 126 denied or cancelled, 127 command not found, "
-        "130 interrupted before the command ran",
+        "125 expacti failed, 126 denied or cancelled, 130 interrupted before the "
+        "command ran",
     )
     run.add_argument("--target", help="the host, cluster or environment the command is for")
     run.add_argument(
