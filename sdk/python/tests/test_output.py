@@ -122,6 +122,49 @@ async def test_when_the_buffer_overflows_the_oldest_frames_go_and_the_next_one_s
     assert not s.complete  # output was lost
 
 
+async def test_a_frame_dropped_on_its_way_counts_as_lost_only_if_its_ack_never_comes() -> None:
+    s = stream(buffer_bytes=1000)
+    s.connected()
+    s.output("a" * 600, 0.0)
+    s._flush()
+    [first] = sent(s)  # on its way
+    s.output("b" * 600, 1.0)
+    s._flush()  # over the bound: "a" leaves the buffer
+    s.acknowledged(ack(first["seq"]))  # ... but it arrived
+    assert s.dropped_total == 0
+    s.output("c" * 600, 2.0)
+    s._flush()  # "b" was never sent: lost
+    [third] = sent(s)
+    assert (third["events"][0][2][0], third["dropped_bytes"]) == ("c", 600)
+    s.output("d" * 600, 3.0)
+    s._flush()  # "c", on its way, leaves the buffer, and the connection drops
+    s.connected()
+    [fourth] = sent(s)
+    assert (fourth["events"][0][2][0], fourth["dropped_bytes"]) == ("d", 600 + 600)
+    assert s.dropped_total == 1200
+
+
+async def test_a_loss_with_only_exec_end_left_is_reported_in_an_empty_frame_before_it() -> None:
+    s = stream(buffer_bytes=1000)
+    s.connected()
+    s.output("a" * 600, 0.5)
+    s._flush()
+    sent(s)  # on its way
+    s.output("b" * 600, 1.0)
+    s._flush()  # "a" leaves the buffer
+    sent(s)
+    s.end(0, 2.0)
+    s.connected()  # lost before any ack: "a" is lost, "b" goes again
+    frames = sent(s)
+    assert [(f["type"], f["seq"]) for f in frames] == [
+        ("exec_output", 2),
+        ("exec_output", 3),
+        ("exec_end", 4),
+    ]
+    assert frames[0]["dropped_bytes"] == 0  # resent as it was
+    assert (frames[1]["events"], frames[1]["dropped_bytes"]) == ([[1.0, "o", ""]], 600)
+
+
 async def test_exec_end_is_never_dropped() -> None:
     s = stream(buffer_bytes=10)
     s.output("x" * 100, 0.0)
@@ -147,6 +190,24 @@ async def test_input_waits_for_the_servers_answer_then_is_sent_or_forgotten() ->
     s.input("secret too\n", 0.2)
     s.end(0, 1.0)
     assert [f["type"] for f in sent(s)] == ["exec_end"]
+
+
+@pytest.mark.parametrize("capture", [True, False])
+async def test_a_command_that_ends_before_the_answer_waits_for_it_to_end(capture: bool) -> None:
+    s = stream()
+    s.output("prompt? ", 0.1)
+    s.input("answer\n", 0.2)
+    s.output("done\r\n", 0.3)
+    s.end(0, 0.4)
+    s.connected()
+    assert sent(s) == []  # exec_end waits for the answer to exec_start
+    s.acknowledged(ack(0, capture_input=capture))
+    first, end = sent(s)
+    expected = [[0.1, "o", "prompt? "], [0.3, "o", "done\r\n"]]
+    if capture:
+        expected.insert(1, [0.2, "i", "answer\n"])
+    assert first["events"] == expected
+    assert (end["type"], end["seq"]) == ("exec_end", 2)
 
 
 async def test_only_the_first_ack_on_a_connection_answers_exec_start() -> None:

@@ -99,6 +99,10 @@ class OutputStream:
         self._sent = 0  # the highest seq handed to the current connection
         self._end_seq: int | None = None
         self._dropped = 0  # output bytes lost and not yet reported in a frame
+        # Frames dropped while in flight on the current connection: lost only if their ack
+        # never comes (seq -> output bytes, and the loss they were reporting).
+        self._in_flight_lost: dict[int, tuple[int, int]] = {}
+        self._last_t = 0.0
         self._batch: list[ExecEvent] = []
         self._batch_size = 0
         self._batch_output = 0
@@ -106,6 +110,7 @@ class OutputStream:
         self._start_answered = True  # whether the current exec_start got its ack
         self._unconfirmed_input: list[ExecEvent] = []  # typed before capture_input was known
         self._unconfirmed_bytes = 0
+        self._ending: tuple[int, float] | None = None  # end() came; exec_end not queued yet
         self._wake: asyncio.Future[None] | None = None
         self.settled: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         """Done once the server acknowledged ``exec_end``, or refused the execution."""
@@ -130,19 +135,23 @@ class OutputStream:
 
     # -- the command's side: never waits -----------------------------------------------
 
+    @property
+    def _open(self) -> bool:
+        return self.send and self._ending is None and self._end_seq is None
+
     def output(self, text: str, t: float) -> None:
         """Record what the terminal showed at ``t`` seconds."""
-        if self.send and text and self._end_seq is None:
+        if text and self._open:
             self._add((t, "o", text), output=len(text.encode()))
 
     def resize(self, cols: int, rows: int, t: float) -> None:
         """Record that the terminal became ``cols`` x ``rows``."""
-        if self.send and self._end_seq is None:
+        if self._open:
             self._add((t, "r", f"{cols}x{rows}"), output=0)
 
     def input(self, text: str, t: float) -> None:
         """Record what was typed, if the organisation records input (see ``capture_input``)."""
-        if not self.send or not text or self._end_seq is not None or self.capture_input is False:
+        if not text or not self._open or self.capture_input is False:
             return
         if self.capture_input:
             self._add((t, "i", text), output=0)
@@ -153,10 +162,20 @@ class OutputStream:
             self._unconfirmed_bytes += size
 
     def end(self, exit_code: int, duration: float) -> None:
-        """The command ended: the last batch, then ``exec_end``; nothing is added after."""
-        if self._end_seq is not None:
+        """The command ended: the last batch, then ``exec_end``; nothing is added after.
+
+        Input typed before the server said whether it records input is kept until it said
+        so (the end is queued then), since a short command often ends before its answer.
+        """
+        if self._end_seq is not None or self._ending is not None:
             return
-        self._unconfirmed_input.clear()  # the server never said it wants them
+        self._ending = (exit_code, duration)
+        if not self._unconfirmed_input:
+            self._finish()
+
+    def _finish(self) -> None:
+        assert self._ending is not None
+        exit_code, duration = self._ending
         self._flush()
         self._end_seq = self._next_seq
         self._next_seq += 1
@@ -166,11 +185,15 @@ class OutputStream:
 
     def connected(self) -> None:
         """A new connection: everything unacknowledged goes again, after ``exec_start``."""
+        for output_bytes, carried in self._in_flight_lost.values():  # they never arrived
+            self._lose(output_bytes, carried)
+        self._in_flight_lost.clear()
         self._sent = self._acked
         self._start_answered = False
 
     def unsent(self) -> list[str]:
         """The frames not yet handed to the current connection, in seq order."""
+        self._carry_loss()
         texts = []
         for frame in self._frames:
             if frame.seq > self._sent:
@@ -190,6 +213,8 @@ class OutputStream:
             self._acked = highest
             while self._frames and self._frames[0].seq <= highest:
                 self._held -= self._frames.popleft().size
+            for seq in [seq for seq in self._in_flight_lost if seq <= highest]:
+                del self._in_flight_lost[seq]  # it arrived after all
         if self._end_seq is not None and self._acked >= self._end_seq:
             self._settle()
         self._notify()
@@ -229,6 +254,7 @@ class OutputStream:
     # -- inside ----------------------------------------------------------------------------
 
     def _add(self, event: ExecEvent, *, output: int) -> None:
+        self._last_t = max(self._last_t, event[0])
         size = len(json.dumps(event)) + 1
         if size > self._budget // 2 and len(event[2]) > 1:
             half = len(event[2]) // 2  # too large for one frame: two events
@@ -260,14 +286,34 @@ class OutputStream:
     def _push(self, frame: _Frame, *, drop: bool) -> None:
         self._frames.append(frame)
         self._held += frame.size
-        # The newest frame is kept: a later frame always exists to report the loss.
         while drop and self._held > self._buffer_bytes and len(self._frames) > 1:
-            lost = self._frames.popleft()
+            lost = self._frames.popleft()  # the newest stays: the most recent output
             self._held -= lost.size
-            # Sent but unacknowledged, it may have arrived: then the loss is overstated.
-            self._dropped += lost.output_bytes + lost.carried
-            self.dropped_total += lost.output_bytes
+            if lost.seq <= self._sent:  # on its way: lost only if its ack never comes
+                self._in_flight_lost[lost.seq] = (lost.output_bytes, lost.carried)
+            else:
+                self._lose(lost.output_bytes, lost.carried)
         self._notify()
+
+    def _lose(self, output_bytes: int, carried: int) -> None:
+        """A frame is gone: its output, and the loss it was to report, go in the next one."""
+        self._dropped += output_bytes + carried
+        self.dropped_total += output_bytes
+
+    def _carry_loss(self) -> None:
+        """A loss to report and only ``exec_end`` left to send: an empty output frame
+        before it reports the loss (``exec_end`` was never sent, so it may move)."""
+        if not self._dropped:
+            return
+        new = next((frame for frame in self._frames if frame.text is None), None)
+        if new is None or new.end is None:
+            return  # the next output frame reports it
+        carrier = _Frame(new.seq, [(self._last_t, "o", "")], 0, 128)
+        new.seq += 1
+        self._end_seq = new.seq
+        self._next_seq += 1
+        self._frames.insert(self._frames.index(new), carrier)
+        self._held += carrier.size
 
     def _text(self, frame: _Frame) -> str:
         if frame.text is None:
@@ -289,9 +335,12 @@ class OutputStream:
     def _confirm_input(self, capture: bool) -> None:
         self.capture_input = capture
         held, self._unconfirmed_input, self._unconfirmed_bytes = self._unconfirmed_input, [], 0
-        if capture and self._end_seq is None:
+        if capture and self.send and self._end_seq is None:
             for event in held:  # typed before the answer: recorded late, never lost
                 self._add(event, output=0)
+            self._batch.sort(key=lambda event: event[0])  # in time among the unsent events
+        if self._ending is not None and self._end_seq is None:
+            self._finish()
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:
