@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 from typing import Any
 
 import httpx
 from expacti import AsyncExpactiClient, Execution
+from sqlalchemy import select
 
+from expacti_server.db.engine import Database
+from expacti_server.recording.models import Execution as ExecutionRow
+from tests.conftest import DatabaseFactory
 from tests.e2e.test_lifecycle import pending_id
-from tests.support.factories import OrgTokens
+from tests.support.factories import OrgTokens, make_org
 from tests.support.server import ServerProcess
 
 # Colours, a ✓, a progress bar drawn over itself with \r, then a prompt (echo off first, so
@@ -144,3 +149,55 @@ async def test_a_sessions_commands_share_a_recording_and_input_is_recorded_when_
     assert [data for _, code, data in events if code == "m"] == ["echo looking", greet]
     assert "".join(data for _, code, data in events if code == "o") == first.output + second.output
     assert [data for _, code, data in events if code == "i"] == ["world\n"]
+
+
+async def test_output_printed_while_the_server_is_down_reaches_the_recording_once(
+    databases: DatabaseFactory,
+) -> None:
+    server = databases.server().start()
+    database = Database(server.database_url)
+    handle: list[Execution] = []
+    prompted = asyncio.Event()
+    line = "printf 'before\\n'; stty -echo; printf '?'; read x; printf 'while down\\n'"
+    try:
+        org = await make_org(database)
+        async with (
+            httpx.AsyncClient(base_url=server.http_url, timeout=30) as http,
+            AsyncExpactiClient(
+                server.ws_url, org.agent_token, max_backoff=0.2, output_ack_timeout=60
+            ) as client,
+        ):
+            running = asyncio.create_task(
+                client.execute(
+                    line,
+                    on_start=handle.append,
+                    on_output=lambda text: prompted.set() if "?" in text else None,
+                )
+            )
+            command_id = await _approve(http, org, line)
+            await asyncio.wait_for(prompted.wait(), 30)
+            for _ in range(200):  # everything so far stored: nothing of it is sent again
+                async with database.read() as conn:
+                    stored = await conn.scalar(
+                        select(ExecutionRow.last_seq).where(ExecutionRow.command_id == command_id)
+                    )
+                if stored:
+                    break
+                await asyncio.sleep(0.05)
+            server.kill(signal.SIGKILL)
+            handle[0].write("\n")  # the command prints and ends while the server is down
+            while handle[0].running:
+                await asyncio.sleep(0.05)
+            server.start()
+            result = await asyncio.wait_for(running, 60)
+            assert (result.exit_code, result.recorded) == (0, True)
+            assert result.output == "before\r\n?while down\r\n"
+            cast = await http.get(
+                f"/api/v1/recordings/{result.recording_id}/cast", headers=org.reviewer_headers()
+            )
+        events = [json.loads(event) for event in cast.text.splitlines()[1:]]
+        assert "".join(data for _, code, data in events if code == "o") == result.output
+        assert [data for _, code, data in events if code == "m"] == [line]
+    finally:
+        await database.dispose()
+        server.stop()
