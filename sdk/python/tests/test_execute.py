@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import shlex
 import signal
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -246,6 +247,24 @@ async def test_resize_records_an_r_event_and_the_command_sees_the_new_size() -> 
     result, peer = await execute(command, on_start=start, on_output=typist.output)
     assert result.output == "?30 100\r\n"
     assert [event[2] for event in peer.events("r")] == ["100x30"]
+
+
+async def test_resize_sends_the_command_sigwinch() -> None:
+    code = (
+        "import signal, sys; "
+        "signal.signal(signal.SIGWINCH, lambda *_: print('winch', flush=True)); "
+        "print('?', flush=True); sys.stdin.readline()"
+    )
+    typist = Typist(("?", None), ("winch", "\n"))
+
+    def output(text: str) -> None:
+        typist.output(text)
+        if typist.prompted.is_set() and typist.execution and typist.execution.size == (80, 24):
+            typist.execution.resize(81, 25)
+
+    command = shlex.join(["stty", "-echo"]) + "; " + shlex.join([sys.executable, "-c", code])
+    result, _ = await execute(command, on_start=typist.start, on_output=output)
+    assert (result.exit_code, result.output) == (0, "?\r\nwinch\r\n")
 
 
 async def test_resize_from_another_thread_reaches_the_command() -> None:
