@@ -126,10 +126,12 @@ def terminal(page: Page) -> Locator:
     return page.get_by_role("region", name="Terminal").locator(".ap-term-text")
 
 
-async def player_ready(page: Page) -> None:
-    """Our controls are enabled once the player has mounted; an alert says why it could not."""
+async def player_ready(page: Page, ready: Locator | None = None) -> None:
+    """Wait for ``ready`` (by default our Play button, enabled once the player has mounted);
+    an alert on the page says why the player could not start."""
     alert = page.get_by_role("main").get_by_role("alert")
-    await expect(page.locator(".rec-controls__play:enabled").or_(alert).first).to_be_visible()
+    ready = ready if ready is not None else page.locator(".rec-controls__play:enabled")
+    await expect(ready.or_(alert).first).to_be_visible()
     assert await alert.count() == 0, await alert.all_inner_texts()
 
 
@@ -227,7 +229,7 @@ async def test_a_live_recording_is_watched_as_the_agent_runs(
 
     await page.goto(f"/app/recordings/{recording_id}")
     await expect(page.get_by_text("Following the agent\u2019s terminal")).to_be_visible()
-    await expect(terminal(page)).to_contain_text("line one")
+    await player_ready(page, terminal(page).filter(has_text="line one"))
     await expect(page.get_by_role("button", name="Play")).to_have_count(0)
 
     await output(agent, first, 2, [[0.5, "o", "line two, live\r\n"]])
