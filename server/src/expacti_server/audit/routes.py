@@ -14,7 +14,7 @@ from expacti_server.api.errors import ERROR_RESPONSES
 from expacti_server.audit.chain import verify_chain
 from expacti_server.audit.export import MEDIA_TYPES, ExportFormat, export_records
 from expacti_server.audit.service import list_events
-from expacti_server.audit.views import AuditEventView
+from expacti_server.audit.views import AuditEventView, ChainBreakView
 from expacti_server.db.base import utcnow
 from expacti_server.errors import InvalidRequest
 
@@ -26,15 +26,6 @@ class AuditEventList(BaseModel):
 
     items: list[AuditEventView]
     next_before: int | None
-
-
-class ChainBreakView(BaseModel):
-    """The first place the chain does not hold."""
-
-    seq: int = Field(description="Position in the chain where it breaks.")
-    record_id: int | None
-    kind: str = Field(description="edited | missing | out_of_order | broken_link | truncated")
-    message: str
 
 
 class ChainVerificationView(BaseModel):

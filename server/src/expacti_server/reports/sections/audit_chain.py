@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Final
 
 from expacti_server.audit.chain import verify_chain
+from expacti_server.audit.views import ChainBreakView
 from expacti_server.db.base import utcnow
 from expacti_server.db.engine import Database
-from expacti_server.reports.sections.models import AuditChainSection, ChainBreakView
+from expacti_server.reports.sections.models import AuditChainSection
 
 CHAIN_SCOPE: Final = (
     "the organisation's whole audit chain, from its first record to its head, not only the "

@@ -8,6 +8,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from expacti_server.audit.views import ChainBreakView
 from expacti_server.reports import stats
 
 T = TypeVar("T")
@@ -327,15 +328,6 @@ class MultiPartySection(BaseModel):
 
 
 # ------------------------------------------------------------------ audit chain
-
-
-class ChainBreakView(BaseModel):
-    """The first place the chain does not hold."""
-
-    seq: int
-    record_id: int | None
-    kind: str
-    message: str
 
 
 class AuditChainSection(BaseModel):
