@@ -79,7 +79,7 @@ export type RecordingListQuery = NonNullable<paths["/api/v1/recordings"]["get"][
 
 /** `POST /api/v1/audit/verify`: the walk over the organisation's audit hash chain. */
 export type ChainVerification = Schemas["ChainVerificationView"];
-/** Where the chain first does not hold (named through its use: two server modules define a `ChainBreakView`). */
+/** Where the chain first does not hold. */
 export type ChainBreak = NonNullable<ChainVerification["first_break"]>;
 /** `GET /api/v1/reports/compliance?format=json`. */
 export type ComplianceReport = Schemas["ComplianceReport"];
