@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from expacti_server.audit.views import ChainBreakView
 from expacti_server.reports import stats
 from expacti_server.reports.controls import FRAMEWORK_NAMES, map_controls
 from expacti_server.reports.schemas import (
@@ -22,7 +23,6 @@ from expacti_server.reports.sections.models import (
     AnomalyRule,
     AuditChainSection,
     AuthenticationSection,
-    ChainBreakView,
     ChangeEvent,
     ChangesSection,
     CredentialCounts,
