@@ -209,55 +209,73 @@ async def verify_chain(
     ``expected_head`` (seq, hash), kept from an earlier run, must still be in the chain."""
     walk = _Walk(expected_head)
     async with database.read() as conn:
-        unchained = await conn.scalar(
-            select(func.count())
-            .select_from(AuditEvent)
-            .where(_org_filter(org_id), AuditEvent.seq.is_(None))
-        )
-        if unchained:
-            first = await conn.scalar(
-                select(func.min(AuditEvent.id)).where(_org_filter(org_id), AuditEvent.seq.is_(None))
-            )
-            walk.fail(0, first, "broken_link", f"{unchained} record(s) are outside the chain")
+        await _find_unchained(conn, walk, org_id)
         # New records may commit while we walk: read the head after the walk, and walk on
         # until the records reach it (records beyond a head read later are not legitimate).
-        for _ in range(100):
-            while walk.first_break is None:
-                rows = (
-                    await conn.execute(
-                        select(*_COLUMNS)
-                        .where(_org_filter(org_id), AuditEvent.seq > walk.seq)
-                        .order_by(AuditEvent.seq, AuditEvent.id)
-                        .limit(batch)
-                    )
-                ).all()
-                if not rows:
-                    break
-                for row in rows:
-                    if not walk.step(row._mapping):
-                        break
-                if progress is not None:
-                    progress(walk.records)
+        head: tuple[int, str | None] | None = None
+        while True:
+            walked = await _walk_batches(conn, walk, org_id, batch, progress)
+            if head is not None and not walked:
+                break  # the head promised records that are not there
             await conn.rollback()  # a fresh snapshot for the head (and any records after it)
-            head = (
-                await conn.execute(
-                    select(AuditChainHead.seq, AuditChainHead.hash).where(
-                        AuditChainHead.chain_key == chain_key(org_id)
-                    )
-                )
-            ).first()
-            head_seq = int(head.seq) if head is not None else 0
-            if walk.first_break is not None or head_seq <= walk.seq:
+            head = await _head(conn, org_id)
+            if walk.first_break is not None or head[0] <= walk.seq:
                 break
-            more = await conn.scalar(
-                select(func.count())
-                .select_from(AuditEvent)
+        walk.finish(*head)
+    return walk.result(*head)
+
+
+async def _find_unchained(conn: AsyncConnection, walk: _Walk, org_id: str | None) -> None:
+    unchained = await conn.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(_org_filter(org_id), AuditEvent.seq.is_(None))
+    )
+    if unchained:
+        first = await conn.scalar(
+            select(func.min(AuditEvent.id)).where(_org_filter(org_id), AuditEvent.seq.is_(None))
+        )
+        walk.fail(0, first, "broken_link", f"{unchained} record(s) are outside the chain")
+
+
+async def _walk_batches(
+    conn: AsyncConnection,
+    walk: _Walk,
+    org_id: str | None,
+    batch: int,
+    progress: Callable[[int], None] | None,
+) -> int:
+    """Follow the chain from where the walk is, a batch at a time; the records read."""
+    read = 0
+    while walk.first_break is None:
+        rows = (
+            await conn.execute(
+                select(*_COLUMNS)
                 .where(_org_filter(org_id), AuditEvent.seq > walk.seq)
+                .order_by(AuditEvent.seq, AuditEvent.id)
+                .limit(batch)
             )
-            if not more:
+        ).all()
+        if not rows:
+            break
+        read += len(rows)
+        for row in rows:
+            if not walk.step(row._mapping):
                 break
-        walk.finish(head_seq, str(head.hash) if head is not None else None)
-    return walk.result(head_seq, str(head.hash) if head is not None else None)
+        if progress is not None:
+            progress(walk.records)
+    return read
+
+
+async def _head(conn: AsyncConnection, org_id: str | None) -> tuple[int, str | None]:
+    row = (
+        await conn.execute(
+            select(AuditChainHead.seq, AuditChainHead.hash).where(
+                AuditChainHead.chain_key == chain_key(org_id)
+            )
+        )
+    ).first()
+    return (int(row.seq), str(row.hash)) if row is not None else (0, None)
 
 
 class _Walk:

@@ -68,7 +68,7 @@ async def export_records(
 
 
 def record_of(event: AuditEvent) -> dict[str, Any]:
-    """One record as exported (and as ``audit verify`` reads an export back)."""
+    """One record as exported: every field its hash covers, and the hashes."""
     return {
         "id": event.id,
         "org_id": event.org_id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -15,7 +15,7 @@ from expacti_server.audit.chain import verify_chain
 from expacti_server.audit.export import MEDIA_TYPES, ExportFormat, export_records
 from expacti_server.audit.service import list_events
 from expacti_server.audit.views import AuditEventView, ChainBreakView
-from expacti_server.db.base import utcnow
+from expacti_server.db.base import as_utc, utcnow
 from expacti_server.errors import InvalidRequest
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=ERROR_RESPONSES)
@@ -99,7 +99,7 @@ async def export(
 ) -> StreamingResponse:
     """The audit records from ``from`` (inclusive) to ``to`` (exclusive) in chain order, with
     their seq and hashes, as JSON Lines or CSV (auditors, admins)."""
-    since, until = _utc(since), _utc(until)
+    since, until = as_utc(since), as_utc(until)
     if since is not None and until is not None and since >= until:
         raise InvalidRequest("from must be before to", field="from")
     stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
@@ -110,9 +110,3 @@ async def export(
         media_type=MEDIA_TYPES[format],
         headers={"Content-Disposition": f'attachment; filename="expacti-audit-{stamp}.{format}"'},
     )
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)

@@ -14,7 +14,7 @@ from rich.table import Table
 from expacti_server.cli.common import err, load_settings, org_id_of, run_with_database
 from expacti_server.db.engine import Database
 from expacti_server.identity.orgs import OrgService
-from expacti_server.recording.queries import list_recordings, recording_key
+from expacti_server.recording.queries import list_recordings, recording_file
 from expacti_server.recording.retention import SweepResult, sweep
 from expacti_server.recording.schemas import RecordingList
 from expacti_server.recording.service import RecordingService
@@ -64,7 +64,7 @@ def export(
     store = _store(settings)
 
     async def work(database: Database) -> Path | None:
-        key = await recording_key(
+        key, _ = await recording_file(
             database, org_id=await org_id_of(database, org), recording_id=recording_id
         )
         target = None if output == Path("-") else (output or Path(f"{recording_id}.cast"))

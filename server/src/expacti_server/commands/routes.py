@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response
@@ -30,6 +30,7 @@ from expacti_server.commands.schemas import (
 from expacti_server.commands.service import SubmitOutcome
 from expacti_server.commands.status import Status
 from expacti_server.commands.submission import Submission
+from expacti_server.db.base import as_utc
 from expacti_server.errors import InvalidFrame, InvalidRequest
 from expacti_server.identity.principal import Principal
 from expacti_server.recording.queries import recording_of_commands
@@ -100,8 +101,8 @@ async def list_commands(
         agent=agent,
         target=target,
         reviewer=reviewer_name,
-        since=_utc(since),
-        until=_utc(until),
+        since=as_utc(since),
+        until=as_utc(until),
         via=via,
         text=q,
     )
@@ -112,13 +113,6 @@ async def list_commands(
         CommandView.of(r).model_copy(update={"recording_id": recorded.get(r.id)}) for r in records
     ]
     return CommandList(items=items, next_before=next_before)
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    # A time without a zone is read as UTC, the zone every stored time is in.
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 @router.get("/{command_id}/audit", response_model=CommandTrail)

@@ -52,3 +52,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 def utcnow() -> datetime:
     """The current time as aware UTC."""
     return datetime.now(UTC)
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A time from a query string: one without a zone is read as UTC, the zone every stored
+    time is in."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)

@@ -43,7 +43,6 @@ class LiveRecording:
     last_time: float = 0.0
     commands: int = 0
     running: set[str] = field(default_factory=set)  # command ids whose run has not ended
-    last_activity: datetime = field(default_factory=utcnow)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     watchers: set[Watcher] = field(default_factory=set)
 
@@ -74,7 +73,6 @@ class LiveRecording:
         blob = b"".join(lines)
         await self.store.append(self.key, blob)
         self.size += len(blob)
-        self.last_activity = utcnow()
         self._tell(lines)
         return output
 

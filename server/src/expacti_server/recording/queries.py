@@ -86,17 +86,19 @@ async def get_recording(database: Database, *, org_id: str, recording_id: str) -
     return RecordingDetail(**_summary(row._mapping).model_dump(), markers=markers)
 
 
-async def recording_key(database: Database, *, org_id: str, recording_id: str) -> str:
-    """Where a recording's file is stored."""
+async def recording_file(database: Database, *, org_id: str, recording_id: str) -> tuple[str, str]:
+    """Where a recording's file is stored, and whether it is live or finished."""
     async with database.read() as conn:
-        key = await conn.scalar(
-            select(Recording.store_key).where(
-                Recording.id == recording_id, Recording.org_id == org_id
+        row = (
+            await conn.execute(
+                select(Recording.store_key, Recording.status).where(
+                    Recording.id == recording_id, Recording.org_id == org_id
+                )
             )
-        )
-    if key is None:
+        ).first()
+    if row is None:
         raise NotFound("no such recording", recording_id=recording_id)
-    return key
+    return str(row.store_key), str(row.status)
 
 
 async def recording_of_commands(database: Database, *, command_ids: list[str]) -> dict[str, str]:

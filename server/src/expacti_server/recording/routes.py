@@ -14,18 +14,17 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from expacti_server.api.auth import ReviewerPrincipal, ServicesDep
 from expacti_server.api.errors import ERROR_RESPONSES
 from expacti_server.errors import ExpactiError
-from expacti_server.recording.queries import get_recording, list_recordings, recording_key
+from expacti_server.recording.queries import get_recording, list_recordings, recording_file
 from expacti_server.recording.schemas import RecordingDetail, RecordingList
 from expacti_server.recording.store import RecordingStore
 from expacti_server.services import Services
 from expacti_server.ws.handshake import refuse
-from expacti_server.ws.reviewer import authenticate_reviewer, check_origin
+from expacti_server.ws.reviewer import CLOSE_TRY_AGAIN_LATER, authenticate_reviewer, check_origin
 
 router = APIRouter(prefix="/api/v1/recordings", tags=["recordings"], responses=ERROR_RESPONSES)
 
 CAST_MEDIA_TYPE = "application/x-asciicast"
 CLOSE_NORMAL = 1000
-CLOSE_TRY_AGAIN_LATER = 1013
 
 
 @router.get("", response_model=RecordingList)
@@ -70,13 +69,12 @@ async def get_cast(
     download: bool = False,
 ) -> StreamingResponse:
     """The recording as an asciicast v2 file (as written so far, if it is still live)."""
-    detail = await get_recording(
+    key, status = await recording_file(
         services.database, org_id=reviewer.org_id, recording_id=recording_id
     )
-    key = await recording_key(services.database, org_id=reviewer.org_id, recording_id=recording_id)
     store = services.recordings.store
     size = await store.size(key)  # what is complete now; a live file keeps growing
-    headers = {"X-Recording-Status": detail.status, "Cache-Control": "no-store"}
+    headers = {"X-Recording-Status": status, "Cache-Control": "no-store"}
     if download:
         headers["Content-Disposition"] = f'attachment; filename="{recording_id}.cast"'
     return StreamingResponse(store.read(key, 0, size), media_type=CAST_MEDIA_TYPE, headers=headers)
@@ -90,7 +88,7 @@ async def recording_live_socket(websocket: WebSocket) -> None:
     try:
         check_origin(websocket, services.settings.public_url)
         principal, _ = await authenticate_reviewer(websocket, services)
-        key = await recording_key(
+        key, _ = await recording_file(
             services.database, org_id=principal.org_id, recording_id=recording_id
         )
     except ExpactiError as error:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from expacti_server.agent_sessions.models import AgentSession
 from expacti_server.audit import service as audit
@@ -175,7 +175,7 @@ class RecordingService:
 
     async def _record_end(
         self,
-        conn: Any,
+        conn: AsyncConnection,
         principal: Principal,
         run: _Run,
         exit_code: int,
@@ -510,7 +510,7 @@ class RecordingService:
 
     # -- finishing ---------------------------------------------------------------------------
 
-    async def _save_progress(self, conn: Any, live: LiveRecording) -> None:
+    async def _save_progress(self, conn: AsyncConnection, live: LiveRecording) -> None:
         await conn.execute(
             update(Recording)
             .where(Recording.id == live.id)
@@ -524,7 +524,7 @@ class RecordingService:
             )
         )
 
-    async def _finish_row(self, conn: Any, live: LiveRecording) -> None:
+    async def _finish_row(self, conn: AsyncConnection, live: LiveRecording) -> None:
         now = utcnow()
         await conn.execute(
             update(Recording).where(Recording.id == live.id).values(status="finished", ended_at=now)

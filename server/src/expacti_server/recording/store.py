@@ -105,9 +105,3 @@ class FileRecordingStore:
     async def delete(self, key: str) -> None:
         await self.finish(key)
         self._path(key).unlink(missing_ok=True)
-
-    def close(self) -> None:
-        """Close every open file (server shutdown)."""
-        for fd in self._open.values():
-            os.close(fd)
-        self._open.clear()
