@@ -1,0 +1,152 @@
+"""What an agent-framework tool hands back to the model after asking the gate.
+
+Every integration (LangChain, OpenAI Agents, MCP) runs a command the same way: ask,
+run it only if approved, and tell the model what happened in words it can act on. A
+denial is not an exception for the model: it gets the reviewer's reason so it can try
+something else. Anything that stops a decision from being reached (the server is
+unreachable, the token is refused) also means the command did not run, and says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ._async_client import AsyncExpactiClient
+from ._client import ExpactiClient
+from ._decision import Decision
+from ._errors import CommandDeniedException, CommandTimeoutException, ExpactiError
+from ._execution import ExecutionResult
+
+__all__ = [
+    "DEFAULT_MAX_OUTPUT_CHARS",
+    "ToolOutcome",
+    "commands_of",
+    "execute_for_model",
+    "execute_for_model_sync",
+]
+
+#: Output longer than this is cut in the middle: models need the start (what ran) and
+#: the end (the error, the summary) far more than the bulk between.
+DEFAULT_MAX_OUTPUT_CHARS = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class ToolOutcome:
+    """One command's outcome as the model should see it.
+
+    ``ran`` is true only when the gate approved the command and it was started.
+    ``is_error`` marks outcomes a framework should flag as a failed tool call: the
+    command was not allowed, could not be decided, or exited non-zero.
+    """
+
+    command: str
+    ran: bool
+    text: str
+    exit_code: int | None = None
+    decision: Decision | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return not self.ran or self.exit_code != 0
+
+
+def commands_of(commands: str | Sequence[str]) -> list[str]:
+    """LangChain's shell-tool input: one command as a string, or a list run in order."""
+    listed = [commands] if isinstance(commands, str) else list(commands)
+    cleaned = [command for command in listed if isinstance(command, str) and command.strip()]
+    if not cleaned or len(cleaned) != len(listed):
+        raise ValueError("commands must be a non-empty string or a list of non-empty strings")
+    return cleaned
+
+
+def _clip(output: str, limit: int) -> str:
+    if len(output) <= limit:
+        return output
+    head = limit // 2
+    tail = limit - head
+    cut = len(output) - limit
+    return f"{output[:head]}\n[... {cut} characters cut ...]\n{output[-tail:]}"
+
+
+def _ran(result: ExecutionResult, limit: int) -> ToolOutcome:
+    decision = result.decision
+    lines = []
+    if decision.edited:
+        lines.append(f"A reviewer edited the command before approving it; ran: {decision.command}")
+    if decision.notes:
+        lines.append(f"Reviewer notes: {decision.notes}")
+    lines.append(_clip(result.output, limit).rstrip("\n") if result.output else "(no output)")
+    if result.exit_code != 0:
+        lines.append(f"Exit code: {result.exit_code}")
+    return ToolOutcome(
+        command=decision.command,
+        ran=True,
+        text="\n".join(lines),
+        exit_code=result.exit_code,
+        decision=decision,
+    )
+
+
+def _denied(command: str, error: CommandDeniedException) -> ToolOutcome:
+    decision = error.decision
+    who = f" by {decision.reviewer}" if decision.reviewer else ""
+    verb = "cancelled" if decision.decision == "cancelled" else "denied"
+    reason = f" Reason: {decision.notes}" if decision.notes else " No reason was given."
+    text = f"The command was {verb}{who} and did not run: {command}.{reason}"
+    return ToolOutcome(command=command, ran=False, text=text, decision=decision)
+
+
+def _timed_out(command: str, error: CommandTimeoutException) -> ToolOutcome:
+    text = (
+        f"No reviewer decided in time, so the command did not run: {command}. "
+        "It may be asked again later, or done another way."
+    )
+    return ToolOutcome(command=command, ran=False, text=text, decision=error.decision)
+
+
+def _undecided(command: str, error: ExpactiError) -> ToolOutcome:
+    # Fail closed: without a decision nothing runs, and the model is told so plainly.
+    text = f"The approval gate could not decide, so the command did not run: {command}. ({error})"
+    return ToolOutcome(command=command, ran=False, text=text)
+
+
+def _outcome_of_error(command: str, error: ExpactiError) -> ToolOutcome:
+    if isinstance(error, CommandDeniedException):
+        return _denied(command, error)
+    if isinstance(error, CommandTimeoutException):
+        return _timed_out(command, error)
+    return _undecided(command, error)
+
+
+async def execute_for_model(
+    client: AsyncExpactiClient,
+    command: str,
+    *,
+    timeout: float | None = None,
+    max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
+    context: Mapping[str, Any] | None = None,
+) -> ToolOutcome:
+    """Ask the gate, run the command if approved, and describe the outcome."""
+    try:
+        result = await client.execute(command, timeout=timeout, context=context)
+    except ExpactiError as error:
+        return _outcome_of_error(command, error)
+    return _ran(result, max_output_chars)
+
+
+def execute_for_model_sync(
+    client: ExpactiClient,
+    command: str,
+    *,
+    timeout: float | None = None,
+    max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
+    context: Mapping[str, Any] | None = None,
+) -> ToolOutcome:
+    """``execute_for_model`` for the blocking client."""
+    try:
+        result = client.execute(command, timeout=timeout, context=context)
+    except ExpactiError as error:
+        return _outcome_of_error(command, error)
+    return _ran(result, max_output_chars)
