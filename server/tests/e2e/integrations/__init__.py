@@ -1,0 +1,1 @@
+"""Agent-framework tools and the GitHub Action against the real server."""
