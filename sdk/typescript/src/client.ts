@@ -1,0 +1,710 @@
+/** ExpactiClient: one WebSocket shared by many concurrent `run()` and `execute()` calls. */
+
+import { randomUUID } from "node:crypto";
+
+import { backoffDelay } from "./backoff.js";
+import { CLOSE_TIMEOUT_MS, Connection, checkToken, checkUrl, openWebSocket, type Message } from "./connection.js";
+import type { Decision } from "./decision.js";
+import {
+  CommandAbortedError,
+  CommandDeniedError,
+  CommandTimeoutError,
+  ExpactiAuthenticationError,
+  ExpactiConnectionError,
+  ExpactiError,
+  ExpactiProtocolError,
+} from "./errors.js";
+import { executeApproved, type ExecuteOptions, type ExecutionResult } from "./execution.js";
+import {
+  DEFAULT_LIMITS,
+  MAX_TIMEOUT_SECONDS,
+  cancelFrame,
+  parseServerFrame,
+  sessionEndFrame,
+  submitFrame,
+  toDecision,
+  type DecisionFrame,
+  type ErrorFrame,
+  type HelloFrame,
+  type Limits,
+  type SessionInfo,
+  type SessionStatus,
+} from "./frames.js";
+import type { OutputStream } from "./output.js";
+import { PendingCommand, policySeconds, type ProgressCallback } from "./pending.js";
+import { Session, type SessionOptions } from "./session.js";
+
+const STABLE_MS = 10_000; // a connection that lived this long resets the backoff
+const CLOSE_POLICY = 1008; // the agent token was revoked: reconnecting cannot help
+const CLOSE_TOO_BIG = 1009; // a frame exceeded the limit: re-sending it cannot help
+
+/** Where the SDK reports what it cannot raise (a callback that threw, a lost recording). */
+export interface Logger {
+  warn(message: string, ...details: unknown[]): void;
+}
+
+/** `new ExpactiClient(options)`. Durations are in seconds, like the protocol's. */
+export interface ClientOptions {
+  /** The agent WebSocket, e.g. `ws://localhost:3001/shell/ws` (wss:// in production). */
+  url: string;
+  /** The agent token; sent as `Authorization: Bearer`, never in the URL. */
+  token: string;
+  /** One connection attempt's limit (default 10). */
+  connectTimeout?: number;
+  /** How long to keep trying to (re)connect before failing the waiting calls (default 60). */
+  reconnectTimeout?: number;
+  /** The longest pause between two connection attempts (default 5). */
+  maxBackoff?: number;
+  /** Bound of `execute()`'s output kept until the server acknowledged it (default 4 MiB). */
+  outputBufferBytes?: number;
+  /** How long `execute()` waits, once the command ended, for the last ack (default 5). */
+  outputAckTimeout?: number;
+  /** Warnings (a callback that threw, output the server did not take); default: none. */
+  logger?: Logger;
+}
+
+/** `run(command, options)`. */
+export interface RunOptions {
+  /** The host, cluster or environment the command is for (whitelist scopes use it). */
+  target?: string;
+  /** Seconds a human has to decide, more than 0 and at most 600 (the server gets its ceiling). */
+  timeout?: number;
+  /** Free-form JSON shown to reviewers. */
+  context?: Record<string, unknown>;
+  /** False: a denial, cancellation or timeout resolves with the Decision instead of rejecting. */
+  raiseOnDeny?: boolean;
+  /** Called after each partial approval of a multi-party command, and on escalation. */
+  onProgress?: ProgressCallback;
+  /** Aborting it cancels the command on the server and rejects the call. */
+  signal?: AbortSignal;
+  /** What the agent is working on; `client.session()` fills it in for you. */
+  session?: SessionInfo;
+}
+
+const DEFAULT_OUTPUT_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Asks an expacti server for approval before a command runs.
+ *
+ * At most one WebSocket per client, opened on first use and shared by concurrent calls.
+ * If it drops, the client reconnects with backoff and resumes every wait by its
+ * `request_id`, without creating a second command. The connection never keeps Node
+ * running by itself; call `close()` when done.
+ */
+export class ExpactiClient {
+  readonly url: string;
+  readonly #token: string;
+  readonly #connectTimeout: number;
+  readonly #reconnectTimeout: number;
+  readonly #maxBackoff: number;
+  readonly #outputBufferBytes: number;
+  readonly #outputAckTimeout: number;
+  readonly #logger: Logger | undefined;
+  #conn: Connection | null = null;
+  #opening: Promise<Connection> | null = null;
+  readonly #pending = new Map<string, PendingCommand>();
+  readonly #executions = new Map<string, OutputStream>();
+  readonly #sessions = new Set<Session>();
+  readonly #closing = new AbortController();
+  #failures = 0;
+  #hello: HelloFrame | null = null;
+  #closed = false;
+
+  constructor(options: ClientOptions) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError("new ExpactiClient({ url, token }) takes an options object");
+    }
+    checkUrl(options.url);
+    checkToken(options.token);
+    this.url = options.url;
+    this.#token = options.token;
+    this.#connectTimeout = seconds("connectTimeout", options.connectTimeout, 10);
+    this.#reconnectTimeout = seconds("reconnectTimeout", options.reconnectTimeout, 60);
+    this.#maxBackoff = seconds("maxBackoff", options.maxBackoff, 5);
+    this.#outputAckTimeout = seconds("outputAckTimeout", options.outputAckTimeout, 5, true);
+    const buffer = options.outputBufferBytes ?? DEFAULT_OUTPUT_BUFFER_BYTES;
+    if (!Number.isInteger(buffer) || buffer <= 0) {
+      throw new RangeError("outputBufferBytes must be an integer > 0");
+    }
+    this.#outputBufferBytes = buffer;
+    this.#logger = options.logger;
+  }
+
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Open the connection now instead of on the first call; rejects like `run()`. */
+  async connect(): Promise<void> {
+    this.#checkOpen();
+    const conn = this.#conn;
+    if (conn !== null && conn.alive) return;
+    await this.#startOpening();
+  }
+
+  /**
+   * Submit `command` for approval and wait for the decision.
+   *
+   * Resolves with the Decision when approved. A denial or cancellation rejects with
+   * CommandDeniedError and a timeout with CommandTimeoutError, unless `raiseOnDeny` is
+   * false; then the Decision resolves and `approved` is false. Run `decision.command`,
+   * not `command`: a reviewer may have edited it before approving (`decision.edited`).
+   *
+   * Aborting `signal` sends `cancel` for the command and rejects with
+   * CommandAbortedError (name "AbortError"), or CommandTimeoutError when the signal came
+   * from `AbortSignal.timeout()`.
+   */
+  async run(command: string, options: RunOptions = {}): Promise<Decision> {
+    this.#checkOpen();
+    const { target, timeout, context, raiseOnDeny = true, onProgress, signal, session } = options;
+    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0 && timeout <= MAX_TIMEOUT_SECONDS)) {
+      throw new RangeError(`timeout must be seconds, more than 0 and at most ${MAX_TIMEOUT_SECONDS}`);
+    }
+    if (onProgress !== undefined && typeof onProgress !== "function") {
+      throw new TypeError("onProgress must be a function");
+    }
+    const requestId = randomUUID().replaceAll("-", "");
+    const frame = submitFrame(
+      {
+        requestId,
+        command,
+        target: target ?? null,
+        timeoutSeconds: timeout === undefined ? null : Math.ceil(timeout),
+        session: session ?? null,
+        context: context ?? null,
+      },
+      this.#limits(),
+    );
+    this.#checkFrameSize(frame);
+    if (signal?.aborted) throw abortError(command, signal.reason);
+    const policy = this.#hello === null ? null : policySeconds(this.#hello.limits);
+    const pending = new PendingCommand(
+      requestId,
+      command,
+      frame,
+      timeout ?? null,
+      policy,
+      onProgress,
+      (message, error) => this.#warn(message, error),
+    );
+    this.#pending.set(requestId, pending);
+    const onAbort = (): void => pending.abort(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const result = await this.#waitForDecision(pending);
+      return outcome(toDecision(result, command), raiseOnDeny);
+    } finally {
+      this.#pending.delete(requestId);
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /**
+   * Ask for approval like `run()`, then run the approved command and record it.
+   *
+   * `decision.command` (the reviewer's text after an edit) runs as `/bin/sh -c COMMAND`
+   * with pipes (not a pseudo-terminal); its stdout and stderr are streamed to the server
+   * for the recording, passed to `onOutput` and returned. See ExecuteOptions.
+   */
+  async execute(command: string, options: ExecuteOptions = {}): Promise<ExecutionResult> {
+    return executeApproved(this.#executor(), command, options);
+  }
+
+  /**
+   * A session: commands run towards `goal`, through `steps`, shown to reviewers.
+   *
+   * Its `run()` and `execute()` carry the session; `end()` tells the server it ended.
+   */
+  session(options: SessionOptions): Session {
+    this.#checkOpen();
+    const session = new Session(options, {
+      run: (command, runOptions) => this.run(command, runOptions),
+      execute: (command, executeOptions) => this.execute(command, executeOptions),
+      end: (id, status) => this.#sendSessionEnd(id, status),
+      forget: (ended) => this.#sessions.delete(ended),
+    });
+    this.#sessions.add(session);
+    return session;
+  }
+
+  /**
+   * Fail what is still waiting with ExpactiConnectionError("client closed") after asking
+   * the server to cancel it, end the sessions that ran something, close the connection.
+   * Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    const conn = this.#conn;
+    for (const session of [...this.#sessions]) session.endOnClose(conn?.alive ? conn : null);
+    this.#closed = true;
+    for (const pending of this.#pending.values()) {
+      this.#tryCancel(pending, "the agent closed its client");
+      pending.deliver(new ExpactiConnectionError("client closed"));
+    }
+    for (const stream of this.#executions.values()) stream.fail("client closed");
+    this.#closing.abort();
+    this.#conn = null;
+    if (conn !== null && !conn.lost) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          conn.abort();
+          resolve();
+        }, 2 * CLOSE_TIMEOUT_MS);
+        conn.whenLost(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        conn.close(1000, "client closed");
+      });
+    }
+  }
+
+  // -- waiting for one decision ------------------------------------------------------
+
+  async #waitForDecision(pending: PendingCommand): Promise<DecisionFrame> {
+    let unavailable = 0;
+    let retrying: ErrorFrame | null | undefined; // undefined: the first attempt
+    for (;;) {
+      if (retrying !== undefined && performance.now() >= pending.deadline) {
+        if (retrying !== null) throw refused(retrying);
+        throw new ExpactiConnectionError(
+          `lost the connection to ${this.url} and could not resume before the deadline`,
+        );
+      }
+      const conn = await this.#connectionFor(pending);
+      this.#checkFrameSize(pending.frame); // the hello may have arrived meanwhile
+      pending.conn = conn;
+      if (conn.send(pending.frame)) {
+        pending.sent();
+      }
+      let result: DecisionFrame | ErrorFrame | null;
+      try {
+        result = await this.#nextOutcome(pending, conn);
+      } catch (error) {
+        if (error instanceof ExpactiProtocolError && error.code === null) {
+          // An untrustworthy frame: the command may still be pending.
+          this.#tryCancel(pending, "invalid frame from the server");
+        }
+        throw error;
+      }
+      if (result !== null && result.type === "decision") return result;
+      retrying = result; // null: the connection was lost, reconnect and resume
+      if (result !== null) {
+        // "unavailable": the server could not store it; retry the same request_id.
+        unavailable += 1;
+        const delay = backoffDelay(unavailable, this.#maxBackoff) * 1000;
+        if (performance.now() + delay >= pending.deadline) throw refused(result);
+        await pending.wait(delay, conn);
+      }
+    }
+  }
+
+  /** The decision, an `unavailable` error to retry, or null when the connection is lost. */
+  async #nextOutcome(pending: PendingCommand, conn: Connection): Promise<DecisionFrame | ErrorFrame | null> {
+    for (;;) {
+      const event = pending.take();
+      if (event === undefined) {
+        if (pending.aborted) throw this.#abandon(pending);
+        const left = pending.deadline - performance.now();
+        if (!conn.alive) {
+          if (conn.lost || left <= 0) return null;
+          // Closing: frames read before the close, or a terminal close code, may still be
+          // on their way to us; the close event follows them.
+          const bound = performance.now() + Math.min(left, 2 * CLOSE_TIMEOUT_MS);
+          await pending.wait(bound - performance.now(), conn);
+          if (!conn.lost && performance.now() >= bound) conn.abort(); // a hanging close
+          continue;
+        }
+        if (left <= 0) {
+          this.#tryCancel(pending, "agent deadline passed");
+          throw new CommandTimeoutError(pending.command);
+        }
+        await pending.wait(left, conn);
+        continue;
+      }
+      if (event instanceof ExpactiError) throw event;
+      if (event.type === "error") {
+        if (event.code === "unavailable") return event;
+        throw refused(event);
+      }
+      if (pending.commandId !== null && pending.commandId !== event.commandId) {
+        throw new ExpactiProtocolError(
+          `the server switched command_id from ${pending.commandId} to ${event.commandId} for one request`,
+          { requestId: pending.requestId },
+        );
+      }
+      pending.commandId = event.commandId;
+      if (event.type === "decision") return event;
+      if (event.type === "progress") pending.progressed(event);
+      else pending.expiresAt = event.expiresAt; // informative: the deadline is durations
+    }
+  }
+
+  /** The open connection, opening it first if needed, before the run's deadline. */
+  async #connectionFor(pending: PendingCommand): Promise<Connection> {
+    for (;;) {
+      this.#checkOpen();
+      if (pending.aborted) throw this.#abandon(pending);
+      const conn = this.#conn;
+      if (conn !== null && conn.alive) return conn;
+      const opening = this.#startOpening();
+      let opened: Connection | null = null;
+      let failure: unknown = null;
+      let settled = false;
+      const tracked = opening.then(
+        (value) => {
+          opened = value;
+          settled = true;
+        },
+        (error: unknown) => {
+          failure = error;
+          settled = true;
+        },
+      );
+      const left = pending.deadline - performance.now();
+      if (left <= 0) throw new ExpactiConnectionError(`could not reach ${this.url} before the deadline`);
+      await pending.wait(left, null, tracked, true);
+      if (!settled) {
+        // Woken by an abort or close (checked above, next turn), or the deadline passed.
+        if (performance.now() >= pending.deadline) {
+          throw new ExpactiConnectionError(`could not reach ${this.url} before the deadline`);
+        }
+        continue;
+      }
+      if (failure !== null) throw failure;
+      if (opened !== null && (opened as Connection).alive) return opened;
+    }
+  }
+
+  /** Best effort: ask the server to cancel; a lost connection cancels it anyway. */
+  #tryCancel(pending: PendingCommand, reason: string): void {
+    const conn = this.#conn;
+    if (conn !== null && conn.alive) conn.send(cancelFrame(pending.requestId, reason));
+  }
+
+  /** The caller's signal fired: cancel on the server, and the error to reject with. */
+  #abandon(pending: PendingCommand): ExpactiError {
+    this.#tryCancel(pending, "the agent aborted the wait");
+    return abortError(pending.command, pending.abortReason);
+  }
+
+  // -- the shared connection ---------------------------------------------------------
+
+  #startOpening(): Promise<Connection> {
+    if (this.#opening === null) {
+      const opening = this.#open();
+      this.#opening = opening;
+      const clear = (): void => {
+        if (this.#opening === opening) this.#opening = null;
+      };
+      opening.then(clear, clear);
+    }
+    return this.#opening;
+  }
+
+  /** Connect, retrying with backoff for up to `reconnectTimeout` seconds. */
+  async #open(): Promise<Connection> {
+    const stale = this.#conn;
+    if (stale !== null && !stale.lost) {
+      // At most one socket at a time: let the old one finish closing, or drop it.
+      await untilLost(stale, 2 * CLOSE_TIMEOUT_MS);
+      stale.abort();
+    }
+    const giveUp = performance.now() + this.#reconnectTimeout * 1000;
+    let lastError: Error | null = null;
+    for (;;) {
+      const delay = backoffDelay(this.#failures, this.#maxBackoff) * 1000;
+      if (lastError !== null && performance.now() + delay >= giveUp) {
+        throw new ExpactiConnectionError(`could not connect to ${this.url}: ${lastError.message}`, {
+          cause: lastError,
+        });
+      }
+      await sleep(Math.min(delay, Math.max(giveUp - performance.now(), 0)), this.#closing.signal);
+      this.#checkOpen();
+      const left = Math.max(giveUp - performance.now(), 1);
+      let ws;
+      try {
+        ws = await openWebSocket(this.url, this.#token, Math.min(this.#connectTimeout * 1000, left));
+      } catch (error) {
+        if (error instanceof ExpactiAuthenticationError) throw error;
+        lastError = error as Error;
+        this.#failures += 1;
+        continue;
+      }
+      if (this.#closed) {
+        ws.terminate();
+        throw new ExpactiConnectionError("client closed");
+      }
+      const conn = new Connection(
+        ws,
+        (from, message) => this.#onMessage(from, message),
+        (closed) => this.#onClose(closed),
+      );
+      this.#conn = conn;
+      return conn;
+    }
+  }
+
+  #onClose(conn: Connection): void {
+    const lived = performance.now() - conn.openedAt;
+    this.#failures = lived >= STABLE_MS ? 1 : this.#failures + 1;
+    if (this.#conn === conn) this.#conn = null;
+    this.#failOnTerminalClose(conn);
+  }
+
+  /** After a close that reconnecting cannot cure, fail the runs waiting on `conn`. */
+  #failOnTerminalClose(conn: Connection): void {
+    let error: ExpactiError;
+    if (conn.closeCode === CLOSE_POLICY && conn.closedByServer) {
+      const reason = conn.closeReason ? `: ${conn.closeReason}` : "";
+      error = new ExpactiAuthenticationError(
+        `the server closed the connection: the token was revoked or refused (close code 1008${reason})`,
+        401,
+      );
+    } else if (conn.closeCode === CLOSE_TOO_BIG || conn.tooBig) {
+      const what = conn.tooBig ? "a frame from the server" : "a frame from the client";
+      error = new ExpactiProtocolError(`the connection was closed because ${what} was too large (close code 1009)`);
+    } else {
+      return;
+    }
+    this.#warn(error.message);
+    for (const pending of this.#pending.values()) {
+      if (pending.conn === conn) pending.deliver(error);
+    }
+    for (const stream of this.#executions.values()) {
+      if (error instanceof ExpactiAuthenticationError) stream.fail(error.message);
+    }
+  }
+
+  #onMessage(conn: Connection, message: Message): void {
+    if (!this.#dispatch(message)) conn.close(1002, "invalid frame");
+  }
+
+  /** Hand one frame to its waiter; false when the connection can no longer be trusted. */
+  #dispatch(message: Message): boolean {
+    let frame;
+    try {
+      frame = parseServerFrame(message);
+    } catch (error) {
+      const invalid = error as ExpactiProtocolError;
+      if (invalid.requestId !== null) {
+        const pending = this.#pending.get(invalid.requestId);
+        if (pending !== undefined) pending.deliver(invalid);
+        else this.#warn(`ignoring ${invalid.message}`);
+        return true;
+      }
+      // Nobody can tell whose frame it was: every waiter fails, closed.
+      for (const pending of this.#pending.values()) {
+        pending.deliver(new ExpactiProtocolError(invalid.message, { requestId: pending.requestId }));
+      }
+      return false;
+    }
+    switch (frame.type) {
+      case "hello": {
+        this.#hello = frame;
+        const policy = policySeconds(frame.limits);
+        for (const pending of this.#pending.values()) pending.setPolicy(policy);
+        return true;
+      }
+      case "exec_ack":
+        this.#executions.get(frame.commandId)?.acknowledged(frame);
+        return true;
+      case "pong":
+        return true;
+      case "error":
+        if (
+          frame.requestId === null &&
+          this.#executions.size > 0 &&
+          ((frame.commandId !== null && this.#executions.has(frame.commandId)) || frame.code === "unknown_frame_type")
+        ) {
+          for (const [commandId, stream] of this.#executions) {
+            // null: a server that does not know execution frames refused one
+            if (frame.commandId === null || frame.commandId === commandId) {
+              stream.refused(frame, (message) => this.#warn(message));
+            }
+          }
+          return true;
+        }
+        if (frame.requestId === null) {
+          this.#warn(`the server reported ${frame.code}: ${frame.message}`);
+        } else {
+          this.#pending.get(frame.requestId)?.deliver(frame);
+        }
+        return true;
+      default:
+        this.#pending.get(frame.requestId)?.deliver(frame);
+        return true;
+    }
+  }
+
+  // -- helpers for sessions and execute ----------------------------------------------
+
+  /** Send `session_end`, reconnecting if needed, within `connectTimeout`. */
+  async #sendSessionEnd(sessionId: string, status: SessionStatus): Promise<void> {
+    const text = sessionEndFrame(sessionId, status);
+    this.#checkOpen();
+    const deadline = performance.now() + this.#connectTimeout * 1000;
+    for (;;) {
+      let conn = this.#conn;
+      if (conn === null || !conn.alive) {
+        conn = await withDeadline(this.#startOpening(), deadline - performance.now(), () => {
+          return new ExpactiConnectionError(`could not reach ${this.url} to send session_end in time`);
+        });
+      }
+      if (conn.send(text)) return;
+      if (performance.now() >= deadline) {
+        throw new ExpactiConnectionError(`lost the connection to ${this.url} during session_end`);
+      }
+      await untilLost(conn, deadline - performance.now());
+    }
+  }
+
+  #executor(): Executor {
+    return {
+      run: (command, options) => this.run(command, options),
+      checkOpen: () => this.#checkOpen(),
+      connection: () => this.#anyConnection(),
+      register: (stream) => this.#executions.set(stream.commandId, stream),
+      unregister: (stream) => {
+        if (this.#executions.get(stream.commandId) === stream) this.#executions.delete(stream.commandId);
+      },
+      frameLimit: () => this.#limits().maxFrameBytes,
+      outputBufferBytes: this.#outputBufferBytes,
+      outputAckTimeout: this.#outputAckTimeout,
+      maxBackoff: this.#maxBackoff,
+      warn: (message, error) => this.#warn(message, error),
+    };
+  }
+
+  /** The open connection, (re)opening it as needed; for the output sender. */
+  async #anyConnection(): Promise<Connection> {
+    this.#checkOpen();
+    const conn = this.#conn;
+    if (conn !== null && conn.alive) return conn;
+    return this.#startOpening();
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new ExpactiConnectionError("client closed");
+  }
+
+  /** The limits from `hello`, else the protocol's defaults. */
+  #limits(): Limits {
+    const limits = this.#hello?.limits ?? {};
+    const pick = (key: string, fallback: number): number => {
+      const value = limits[key];
+      return value !== undefined && value > 0 ? value : fallback;
+    };
+    return {
+      maxCommandBytes: pick("max_command_bytes", DEFAULT_LIMITS.maxCommandBytes),
+      maxFrameBytes: pick("max_frame_bytes", DEFAULT_LIMITS.maxFrameBytes),
+      maxMetadataBytes: pick("max_metadata_bytes", DEFAULT_LIMITS.maxMetadataBytes),
+    };
+  }
+
+  #checkFrameSize(frame: string): void {
+    // The server closes the connection (1009) on an oversized frame; retrying cannot help.
+    const limit = this.#limits().maxFrameBytes;
+    const size = Buffer.byteLength(frame, "utf8");
+    if (size > limit) throw new RangeError(`the submit frame is ${size} bytes; the server accepts ${limit}`);
+  }
+
+  #warn(message: string, error?: unknown): void {
+    if (this.#logger === undefined) return;
+    try {
+      if (error === undefined) this.#logger.warn(message);
+      else this.#logger.warn(message, error);
+    } catch {
+      // A logger that throws must not break the gate.
+    }
+  }
+}
+
+/** What `execute()` needs of its client. */
+export interface Executor {
+  run(command: string, options: RunOptions): Promise<Decision>;
+  checkOpen(): void;
+  connection(): Promise<Connection>;
+  register(stream: OutputStream): void;
+  unregister(stream: OutputStream): void;
+  frameLimit(): number;
+  readonly outputBufferBytes: number;
+  readonly outputAckTimeout: number;
+  readonly maxBackoff: number;
+  warn(message: string, error?: unknown): void;
+}
+
+function seconds(name: string, value: number | undefined, fallback: number, zero = false): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (!zero && value === 0)) {
+    throw new RangeError(`${name} must be a number of seconds ${zero ? ">= 0" : "> 0"}`);
+  }
+  return value;
+}
+
+function refused(frame: ErrorFrame): ExpactiProtocolError {
+  return new ExpactiProtocolError(
+    `the server refused the command: ${frame.message || frame.code} (${frame.code})`,
+    { code: frame.code, requestId: frame.requestId },
+  );
+}
+
+function outcome(decision: Decision, raiseOnDeny: boolean): Decision {
+  if (decision.approved || !raiseOnDeny) return decision;
+  if (decision.decision === "timed_out") throw new CommandTimeoutError(decision.originalCommand, decision);
+  throw new CommandDeniedError(decision);
+}
+
+/** The error an aborted wait rejects with: a timeout for `AbortSignal.timeout()`. */
+export function abortError(command: string, reason: unknown): ExpactiError {
+  if (reason instanceof Error && reason.name === "TimeoutError") {
+    return new CommandTimeoutError(
+      command,
+      undefined,
+      "the AbortSignal timed out before a decision; the command was cancelled",
+    );
+  }
+  return new CommandAbortedError(command, reason);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+function untilLost(conn: Connection, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, Math.max(ms, 0));
+    const unsubscribe = conn.whenLost(done);
+    function done(): void {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    }
+  });
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(onTimeout()), Math.max(ms, 0));
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
