@@ -9,6 +9,7 @@ unreachable, the token is refused) also means the command did not run, and says 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,12 @@ from typing import Any
 from ._async_client import AsyncExpactiClient
 from ._client import ExpactiClient
 from ._decision import Decision
-from ._errors import CommandDeniedException, CommandTimeoutException, ExpactiError
+from ._errors import (
+    CommandDeniedException,
+    CommandTimeoutException,
+    ExpactiConnectionError,
+    ExpactiError,
+)
 from ._execution import ExecutionResult
 
 __all__ = [
@@ -77,7 +83,9 @@ def _ran(result: ExecutionResult, limit: int) -> ToolOutcome:
         lines.append(f"A reviewer edited the command before approving it; ran: {decision.command}")
     if decision.notes:
         lines.append(f"Reviewer notes: {decision.notes}")
-    lines.append(_clip(result.output, limit).rstrip("\n") if result.output else "(no output)")
+    # A terminal ends its lines with \r\n; the model should read plain lines.
+    output = result.output.replace("\r\n", "\n")
+    lines.append(_clip(output, limit).rstrip("\n") if output else "(no output)")
     if result.exit_code != 0:
         lines.append(f"Exit code: {result.exit_code}")
     return ToolOutcome(
@@ -121,19 +129,51 @@ def _outcome_of_error(command: str, error: ExpactiError) -> ToolOutcome:
 
 
 async def execute_for_model(
-    client: AsyncExpactiClient,
+    client: AsyncExpactiClient | ExpactiClient,
     command: str,
     *,
     timeout: float | None = None,
     max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
     context: Mapping[str, Any] | None = None,
 ) -> ToolOutcome:
-    """Ask the gate, run the command if approved, and describe the outcome."""
+    """Ask the gate, run the command if approved, and describe the outcome.
+
+    Either client will do. The blocking one does its work on its own thread, so the
+    caller's event loop never blocks; with both, cancelling the call withdraws the
+    request on the server, or kills the command if it is already running.
+    """
     try:
-        result = await client.execute(command, timeout=timeout, context=context)
+        if isinstance(client, ExpactiClient):
+            result = await _execute_on_its_thread(client, command, timeout=timeout, context=context)
+        else:
+            result = await client.execute(command, timeout=timeout, context=context)
     except ExpactiError as error:
         return _outcome_of_error(command, error)
     return _ran(result, max_output_chars)
+
+
+async def _execute_on_its_thread(
+    client: ExpactiClient,
+    command: str,
+    *,
+    timeout: float | None,
+    context: Mapping[str, Any] | None,
+) -> ExecutionResult:
+    # Not asyncio.to_thread(client.execute): a cancelled caller cannot stop a thread blocked
+    # in it, and the command would still run once approved, for nobody. Awaiting the work on
+    # the client's own loop passes the cancellation on instead.
+    with client._lock:
+        if client._closed:
+            raise ExpactiConnectionError("client closed")
+        work = client._client.execute(command, timeout=timeout, context=context)
+        future = asyncio.run_coroutine_threadsafe(work, client._ensure_loop())
+    try:
+        return await asyncio.wrap_future(future)
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if future.cancelled() and task is not None and not task.cancelling():
+            raise ExpactiConnectionError("client closed") from None  # close() gave up on it
+        raise
 
 
 def execute_for_model_sync(
