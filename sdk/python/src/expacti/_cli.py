@@ -2,6 +2,9 @@
 
     expacti run [--url URL] [--token TOKEN] [--target T] [--timeout S] -- CMD ARGS...
     expacti oversight [--url URL] [--token TOKEN] [--json]
+    expacti hook claude-code [--url URL] [--token TOKEN] [--target T] [--timeout S]
+                             [--connect-timeout S] [--edits deny|rewrite]
+    expacti mcp [--url URL] [--token TOKEN] [--timeout S] [--connect-timeout S]
 
 ``run`` exit status: the command's own once it ran (128+N if killed by signal N; 126 not
 executable and 127 not found, from the shell); 2 usage error (including a command too large
@@ -13,18 +16,29 @@ for how the user's terminal is connected to it.
 
 ``oversight`` prints whether a reviewer who may decide is online: exit status 0 when one
 is, 3 when none is, 125 when expacti failed, 2 on a usage error.
+
+``hook claude-code`` answers one Claude Code PreToolUse event from stdin with allow or deny
+on stdout (``_claude_code``); it exits 0 with an answer whatever happened (2, which Claude
+Code also takes as "block", only for bad arguments or when stdout cannot be written).
+
+``mcp`` serves the gated ``shell`` tool over stdio (``_mcp_server``) until the client hangs
+up: exit status 0; 2 usage error; 125 expacti failed (the ``mcp`` package is missing).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import logging
 import os
 import shlex
 import sys
 from collections.abc import Sequence
 from typing import Any, Final
 
+from . import _claude_code
+from ._async_client import AsyncExpactiClient
 from ._client import ExpactiClient
 from ._errors import CommandDeniedException, CommandTimeoutException, ExpactiError
 from ._execution import Execution, ExecutionResult, exit_status
@@ -52,6 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args, subparsers["run"])
     if args.subcommand == "oversight":
         return _oversight(args, subparsers["oversight"])
+    if args.subcommand == "hook":
+        return _hook_claude_code(args)
+    if args.subcommand == "mcp":
+        return _mcp(args, subparsers["mcp"])
     parser.print_help(sys.stderr)
     return EXIT_USAGE
 
@@ -143,6 +161,73 @@ def _oversight(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
         return status
     print(json.dumps(oversight_json(report)) if args.json else describe_oversight(report))
     return 0 if report.available else EXIT_UNAVAILABLE
+
+
+def _hook_claude_code(args: argparse.Namespace) -> int:
+    try:
+        timeout = _env_timeout(args.timeout, maximum=_claude_code.MAX_TIMEOUT)
+    except ValueError as exc:
+        answer = _claude_code.deny(f"{exc}. The command did not run.")
+    else:
+        settings = _claude_code.HookSettings(
+            url=args.url or os.environ.get("EXPACTI_URL"),
+            token=args.token or os.environ.get("EXPACTI_TOKEN"),
+            timeout=_claude_code.DEFAULT_TIMEOUT if timeout is None else timeout,
+            connect_timeout=args.connect_timeout,
+            target=args.target,
+            apply_edits=args.edits == "rewrite",
+        )
+        answer = _claude_code.answer_stdin(getattr(sys.stdin, "buffer", None), settings)
+    try:
+        print(json.dumps(answer.to_json()), flush=True)
+    except OSError as exc:  # Claude Code reads exit 2 as "block", with stderr as the reason
+        _say(f"could not write the hook's answer ({exc}); the command must not run")
+        return EXIT_USAGE
+    return 0
+
+
+def _mcp(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    url = args.url or os.environ.get("EXPACTI_URL")
+    token = args.token or os.environ.get("EXPACTI_TOKEN")
+    if not url:
+        return _usage_error(parser, "no server URL: pass --url or set EXPACTI_URL")
+    if not token:
+        return _usage_error(parser, "no agent token: pass --token or set EXPACTI_TOKEN")
+    try:
+        timeout = _env_timeout(args.timeout, maximum=600.0)
+        client = AsyncExpactiClient(url, token, reconnect_timeout=args.connect_timeout)
+    except ValueError as exc:
+        return _usage_error(parser, str(exc))
+    try:
+        from . import _mcp_server
+    except ImportError as exc:  # says which extra to install
+        print(exc, file=sys.stderr)
+        return EXIT_FAILED
+    # stdout carries the protocol: every log line goes to stderr.
+    logging.basicConfig(
+        stream=sys.stderr, level=logging.WARNING, format="expacti mcp: %(name)s: %(message)s"
+    )
+    try:
+        asyncio.run(_mcp_server.serve(client, timeout=timeout))
+    except KeyboardInterrupt:
+        return 0
+    except Exception as exc:  # never a traceback: one line and a status
+        _say(f"internal error: {type(exc).__name__}: {exc}")
+        return EXIT_FAILED
+    return 0
+
+
+def _env_timeout(given: float | None, *, maximum: float) -> float | None:
+    """``--timeout``, else ``$EXPACTI_TIMEOUT``, else None; ValueError for a bad variable."""
+    if given is not None:
+        return given
+    text = os.environ.get("EXPACTI_TIMEOUT", "").strip()
+    if not text:
+        return None
+    try:
+        return _bounded(text, maximum)
+    except argparse.ArgumentTypeError as exc:
+        raise ValueError(f"EXPACTI_TIMEOUT={text!r}: {exc}") from None
 
 
 def describe_oversight(report: Oversight) -> str:
@@ -258,16 +343,89 @@ def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentPars
     oversight.add_argument(
         "--json", action="store_true", help="print the report as JSON instead of one line"
     )
-    return parser, {"run": run, "oversight": oversight}
+    _add_hook(subcommands, server)
+    mcp = subcommands.add_parser(
+        "mcp",
+        parents=[server],
+        help="serve a shell tool over MCP (stdio) whose commands a human approves",
+        description="Serve the MCP tool 'shell' over stdin/stdout: each call is submitted "
+        "for approval and runs (recorded, in a pseudo-terminal) only once approved; a "
+        "denial, a timeout or an unreachable server is a tool error with the reason. Needs "
+        "pip install 'expacti[mcp]'.",
+        epilog="exit status: 0 when the client hung up, 2 usage error, 125 expacti failed",
+    )
+    mcp.add_argument(
+        "--timeout",
+        type=_seconds,
+        metavar="S",
+        help="seconds a human has to decide each command: more than 0, at most 600 "
+        "(default: $EXPACTI_TIMEOUT, else the organisation's policy)",
+    )
+    mcp.add_argument(
+        "--connect-timeout",
+        type=_seconds,
+        default=60.0,
+        metavar="S",
+        help="seconds to keep trying to reach the server before a call fails (default 60)",
+    )
+    return parser, {"run": run, "oversight": oversight, "mcp": mcp}
+
+
+def _add_hook(subcommands: Any, server: argparse.ArgumentParser) -> None:
+    hook = subcommands.add_parser(
+        "hook",
+        help="answer an agent's tool-use hook through the gate",
+        description="Answer an agent's tool-use hook with the gate's decision.",
+    )
+    agents = hook.add_subparsers(dest="agent", metavar="AGENT", required=True)
+    claude = agents.add_parser(
+        "claude-code",
+        parents=[server],
+        help="Claude Code's PreToolUse hook for Bash commands",
+        description="Read one Claude Code PreToolUse event from stdin, ask for approval of "
+        "its Bash command, and print allow or deny in Claude Code's hook output format. "
+        "Anything but an approval is a deny with the reason; Claude Code runs the command.",
+        epilog="exit status: 0 with the answer on stdout; 2 for bad arguments (Claude Code "
+        "then blocks the call with the message on stderr)",
+    )
+    claude.add_argument("--target", help="the host, cluster or environment the commands are for")
+    claude.add_argument(
+        "--timeout",
+        type=lambda text: _bounded(text, _claude_code.MAX_TIMEOUT),
+        metavar="S",
+        help="seconds a human has to decide: more than 0, at most "
+        f"{_claude_code.MAX_TIMEOUT:.0f} (default: $EXPACTI_TIMEOUT, else "
+        f"{_claude_code.DEFAULT_TIMEOUT:.0f}); keep Claude Code's hook timeout above it",
+    )
+    claude.add_argument(
+        "--connect-timeout",
+        type=lambda text: _bounded(text, _claude_code.MAX_CONNECT_TIMEOUT),
+        default=_claude_code.DEFAULT_CONNECT_TIMEOUT,
+        metavar="S",
+        help="seconds to keep trying to reach the server before denying: at most "
+        f"{_claude_code.MAX_CONNECT_TIMEOUT:.0f} (default "
+        f"{_claude_code.DEFAULT_CONNECT_TIMEOUT:.0f})",
+    )
+    claude.add_argument(
+        "--edits",
+        choices=["deny", "rewrite"],
+        default="deny",
+        help="a reviewer's edit: deny the original and tell Claude the approved command to "
+        "run instead (default), or rewrite the call with it (updatedInput)",
+    )
 
 
 def _seconds(text: str) -> float:
+    return _bounded(text, 600.0)
+
+
+def _bounded(text: str, maximum: float) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 < value <= 600:
-        raise argparse.ArgumentTypeError("must be more than 0 and at most 600 seconds")
+    if not 0 < value <= maximum:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most {maximum:.0f} seconds")
     return value
 
 
