@@ -10,13 +10,14 @@ export EXPACTI_PORT EXPACTI_DATA_DIR
 WEB_DIST := server/src/expacti_server/webapp/dist/index.html
 WEB_SOURCES := $(shell find web/src web/public -type f ! -name schema.d.ts 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
 
-.PHONY: eval test lint format bench openapi install install-dev system-deps web web-test clean help
+.PHONY: eval test lint format bench openapi install install-dev system-deps web web-test sdk-typescript-test clean help
 
 help:
 	@echo "make eval    install into $(VENV) and start the server (SQLite, demo tokens) on 127.0.0.1:$(EXPACTI_PORT)"
 	@echo "make test    install test dependencies (PostgreSQL from Debian) and run lint + every test"
 	@echo "make bench   run the benchmarks under bench/"
 	@echo "make lint    ruff + mypy strict"
+	@echo "make sdk-typescript-test  build the TypeScript SDK and run its suite against a real server"
 	@echo "make web     build the reviewer web app (web/) into the server's static files"
 	@echo "make openapi regenerate docs/openapi.yml"
 
@@ -49,6 +50,16 @@ web: $(WEB_DIST)
 web-test: web/node_modules/.installed
 	cd web && npm test
 
+# The TypeScript SDK (npm package `expacti`): its suite starts the real server from
+# $(VENV), so it needs the Python install first.
+sdk/typescript/node_modules/.installed: sdk/typescript/package.json sdk/typescript/package-lock.json
+	cd sdk/typescript && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+sdk-typescript-test: install-dev sdk/typescript/node_modules/.installed
+	cd sdk/typescript && EXPACTI_PYTHON=$(CURDIR)/$(BIN)/python npm run build
+	cd sdk/typescript && EXPACTI_PYTHON=$(CURDIR)/$(BIN)/python npm test
+
 eval: install web
 	$(BIN)/expacti-server eval
 
@@ -56,16 +67,17 @@ system-deps:
 	@scripts/install-system-deps
 
 lint: install-dev
-	$(BIN)/ruff check server sdk/python bench scripts
-	$(BIN)/ruff format --check server sdk/python bench scripts
+	$(BIN)/ruff check server sdk/python bench scripts action
+	$(BIN)/ruff format --check server sdk/python bench scripts action
 	cd server && ../$(BIN)/mypy src tests
 	cd sdk/python && ../../$(BIN)/mypy src tests
+	cd action && ../$(BIN)/mypy --strict --python-version 3.11 *.py
 
 format: install-dev
-	$(BIN)/ruff check --fix server sdk/python bench scripts
-	$(BIN)/ruff format server sdk/python bench scripts
+	$(BIN)/ruff check --fix server sdk/python bench scripts action
+	$(BIN)/ruff format server sdk/python bench scripts action
 
-test: install-dev system-deps lint web web-test
+test: install-dev system-deps lint web web-test sdk-typescript-test
 	cd sdk/python && ../../$(BIN)/pytest -q
 	cd server && ../$(BIN)/pytest -q
 
@@ -77,4 +89,5 @@ openapi: install
 	$(BIN)/python -m expacti_server.api.openapi_doc --write docs/openapi.yml
 
 clean:
-	rm -rf $(VENV) .expacti web/node_modules server/src/expacti_server/webapp/dist
+	rm -rf $(VENV) .expacti web/node_modules server/src/expacti_server/webapp/dist \
+		sdk/typescript/node_modules sdk/typescript/dist

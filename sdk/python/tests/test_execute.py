@@ -253,13 +253,18 @@ async def test_resize_sends_the_command_sigwinch() -> None:
     code = (
         "import signal, sys; "
         "signal.signal(signal.SIGWINCH, lambda *_: print('winch', flush=True)); "
-        "print('?', flush=True); sys.stdin.readline()"
+        "sys.stdout.write('?\\n'); sys.stdout.flush(); sys.stdin.readline()"
     )
     typist = Typist(("?", None), ("winch", "\n"))
 
+    seen: list[str] = []
+
     def output(text: str) -> None:
         typist.output(text)
-        if typist.prompted.is_set() and typist.execution and typist.execution.size == (80, 24):
+        seen.append(text)
+        # Resize once the whole prompt line is out, so "winch" cannot land inside it.
+        prompt_done = "".join(seen).endswith("?\r\n")
+        if prompt_done and typist.execution and typist.execution.size == (80, 24):
             typist.execution.resize(81, 25)
 
     command = shlex.join(["stty", "-echo"]) + "; " + shlex.join([sys.executable, "-c", code])

@@ -4,7 +4,7 @@
     expacti oversight [--url URL] [--token TOKEN] [--json]
     expacti hook claude-code [--url URL] [--token TOKEN] [--target T] [--timeout S]
                              [--connect-timeout S] [--edits deny|rewrite]
-    expacti mcp [--url URL] [--token TOKEN] [--timeout S] [--connect-timeout S]
+    expacti mcp [--url URL] [--token TOKEN] [--target T] [--timeout S] [--connect-timeout S]
 
 ``run`` exit status: the command's own once it ran (128+N if killed by signal N; 126 not
 executable and 127 not found, from the shell); 2 usage error (including a command too large
@@ -208,7 +208,7 @@ def _mcp(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         stream=sys.stderr, level=logging.WARNING, format="expacti mcp: %(name)s: %(message)s"
     )
     try:
-        asyncio.run(_mcp_server.serve(client, timeout=timeout))
+        asyncio.run(_mcp_server.serve(client, timeout=timeout, target=args.target))
     except KeyboardInterrupt:
         return 0
     except Exception as exc:  # never a traceback: one line and a status
@@ -354,6 +354,7 @@ def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentPars
         "pip install 'expacti[mcp]'.",
         epilog="exit status: 0 when the client hung up, 2 usage error, 125 expacti failed",
     )
+    mcp.add_argument("--target", help="the host, cluster or environment the commands are for")
     mcp.add_argument(
         "--timeout",
         type=_seconds,

@@ -222,15 +222,25 @@ class ExpactiClient:
             return
         thread.join(timeout=_SHUTDOWN_TIMEOUT)  # the thread closes the loop
 
-    def _call(self, make: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
+    def _submit(
+        self, make: Callable[[AsyncExpactiClient], Coroutine[Any, Any, _T]]
+    ) -> concurrent.futures.Future[_T]:
+        """Start ``make(async_client)`` on the client's loop; cancelling the future cancels it.
+
+        For callers in the package that wait on their own terms: ``_call`` blocks on it,
+        and an async caller awaits it (``asyncio.wrap_future``) so that its cancellation
+        reaches the server instead of leaving a thread blocked in ``run()``.
+        """
         with self._lock:
             # Under the lock, so close() cannot stop the loop between the check and the submit.
             if self._closed:
                 raise ExpactiConnectionError("client closed")
             if threading.current_thread() is self._thread:
                 raise RuntimeError("ExpactiClient cannot be used from its own event loop thread")
-            loop = self._ensure_loop()
-            future = asyncio.run_coroutine_threadsafe(make(), loop)
+            return asyncio.run_coroutine_threadsafe(make(self._client), self._ensure_loop())
+
+    def _call(self, make: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
+        future = self._submit(lambda _client: make())
         try:
             return future.result()
         except concurrent.futures.CancelledError:

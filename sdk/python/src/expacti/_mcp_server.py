@@ -102,6 +102,7 @@ class GatedShell:
 
     client: AsyncExpactiClient
     timeout: float | None = None
+    target: str | None = None
 
     async def call(
         self, arguments: Mapping[str, Any] | None, *, caller: str | None = None
@@ -116,7 +117,7 @@ class GatedShell:
             context["client"] = caller[:200]
         try:
             outcome = await execute_for_model(
-                self.client, command, timeout=self.timeout, context=context
+                self.client, command, timeout=self.timeout, context=context, target=self.target
             )
         except ValueError as exc:  # e.g. larger than the server accepts: never submitted
             return _result(f"The command was not submitted and did not run: {exc}", is_error=True)
@@ -168,13 +169,16 @@ def _client_name(ctx: ServerRequestContext[Any]) -> str | None:
     return None if params is None else params.client_info.name
 
 
-async def serve(client: AsyncExpactiClient, *, timeout: float | None = None) -> None:
+async def serve(
+    client: AsyncExpactiClient, *, timeout: float | None = None, target: str | None = None
+) -> None:
     """Serve ``shell`` over this process's stdin and stdout until the client hangs up.
 
     ``timeout`` is how long a human has to decide each command (None: the organisation's
-    policy). The expacti client is closed at the end.
+    policy); ``target`` names the host or environment the commands are for. The expacti
+    client is closed at the end.
     """
     async with client:
-        server = build_server(GatedShell(client, timeout=timeout))
+        server = build_server(GatedShell(client, timeout=timeout, target=target))
         async with stdio_server() as (read_stream, write_stream):
             await server.run(read_stream, write_stream, server.create_initialization_options())

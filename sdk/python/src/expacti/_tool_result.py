@@ -135,6 +135,7 @@ async def execute_for_model(
     timeout: float | None = None,
     max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
     context: Mapping[str, Any] | None = None,
+    target: str | None = None,
 ) -> ToolOutcome:
     """Ask the gate, run the command if approved, and describe the outcome.
 
@@ -144,9 +145,11 @@ async def execute_for_model(
     """
     try:
         if isinstance(client, ExpactiClient):
-            result = await _execute_on_its_thread(client, command, timeout=timeout, context=context)
+            result = await _execute_on_its_thread(
+                client, command, timeout=timeout, context=context, target=target
+            )
         else:
-            result = await client.execute(command, timeout=timeout, context=context)
+            result = await client.execute(command, timeout=timeout, context=context, target=target)
     except ExpactiError as error:
         return _outcome_of_error(command, error)
     return _ran(result, max_output_chars)
@@ -158,15 +161,14 @@ async def _execute_on_its_thread(
     *,
     timeout: float | None,
     context: Mapping[str, Any] | None,
+    target: str | None,
 ) -> ExecutionResult:
     # Not asyncio.to_thread(client.execute): a cancelled caller cannot stop a thread blocked
     # in it, and the command would still run once approved, for nobody. Awaiting the work on
     # the client's own loop passes the cancellation on instead.
-    with client._lock:
-        if client._closed:
-            raise ExpactiConnectionError("client closed")
-        work = client._client.execute(command, timeout=timeout, context=context)
-        future = asyncio.run_coroutine_threadsafe(work, client._ensure_loop())
+    future = client._submit(
+        lambda inner: inner.execute(command, timeout=timeout, context=context, target=target)
+    )
     try:
         return await asyncio.wrap_future(future)
     except asyncio.CancelledError:
@@ -183,10 +185,11 @@ def execute_for_model_sync(
     timeout: float | None = None,
     max_output_chars: int = DEFAULT_MAX_OUTPUT_CHARS,
     context: Mapping[str, Any] | None = None,
+    target: str | None = None,
 ) -> ToolOutcome:
     """``execute_for_model`` for the blocking client."""
     try:
-        result = client.execute(command, timeout=timeout, context=context)
+        result = client.execute(command, timeout=timeout, context=context, target=target)
     except ExpactiError as error:
         return _outcome_of_error(command, error)
     return _ran(result, max_output_chars)

@@ -82,11 +82,13 @@ async def test_an_approved_command_runs_and_its_output_is_the_result(
 ) -> None:
     marker = tmp_path / "ran"
     command = f"echo hello from mcp && touch {marker}"
-    async with mcp_shell(server.ws_url, org.agent_token, tmp_path / "stderr") as session:
+    log = tmp_path / "stderr"
+    async with mcp_shell(server.ws_url, org.agent_token, log, "--target", "staging") as session:
         calling = asyncio.create_task(session.call_tool("shell", {"command": command}))
         command_id = await pending_id(http, org, command)
         assert not marker.exists()  # nothing runs before the decision
         view = await http.get(f"/api/v1/commands/{command_id}", headers=org.reviewer_headers())
+        assert view.json()["target"] == "staging"
         context = view.json()["context"]
         assert (context["source"], context["tool"]) == ("mcp", "shell")
         assert context["client"] == "mcp"  # the client library's name from the handshake
