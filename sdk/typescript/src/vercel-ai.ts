@@ -1,0 +1,406 @@
+/**
+ * The Vercel AI SDK (`ai` 7) behind the expacti gate: `import { expactiTool,
+ * expactiToolApproval } from "expacti/vercel-ai"`.
+ *
+ * - `expactiTool({ client })` is a `shell` tool whose every call waits for a human, runs
+ *   the approved command and tells the model what happened: its output and exit code, the
+ *   reviewer's reason for a denial, or that it did not run.
+ * - `expactiToolApproval({ client })` plugs into `generateText` / `streamText`'s own
+ *   `toolApproval` hook, so a human approves any tool call of an existing app in expacti.
+ *
+ * Both fail closed: nothing runs without an approval, and an error on the way to a
+ * decision means "did not run" (the tool) or "denied" (the hook).
+ */
+
+import type { Tool, ToolApprovalStatus } from "ai";
+import { tool } from "ai";
+import { z } from "zod/v4";
+
+import type { RunOptions } from "./client.js";
+import type { Decision, DecisionState } from "./decision.js";
+import { CommandDeniedError, CommandTimeoutError, ExpactiError } from "./errors.js";
+import type { ExecuteOptions, ExecutionResult } from "./execution.js";
+
+/** Output longer than this is cut in the middle: the model needs its start and its end. */
+export const DEFAULT_MAX_OUTPUT_CHARS = 20_000;
+
+/** What the tool needs of its client: an ExpactiClient, or one of its Sessions. */
+export interface CommandExecutor {
+  execute(command: string, options?: ExecuteOptions): Promise<ExecutionResult>;
+}
+
+/** What the approval hook needs of its client: an ExpactiClient, or one of its Sessions. */
+export interface CommandApprover {
+  run(command: string, options?: RunOptions): Promise<Decision>;
+}
+
+/** `expactiTool(options)`. */
+export interface ExpactiToolOptions {
+  client: CommandExecutor;
+  /** What the model is told the tool does (default: DEFAULT_TOOL_DESCRIPTION). */
+  description?: string;
+  /** Seconds a human has to decide, more than 0 and at most 600 (the server's policy caps it). */
+  timeout?: number;
+  /** The host, cluster or environment the commands are for (whitelist scopes use it). */
+  target?: string;
+  /** Free-form JSON shown to reviewers beside every command (with the tool call's id). */
+  context?: Record<string, unknown>;
+  /** Working directory of the commands (default: this process's). */
+  cwd?: string;
+  /** Environment of the commands (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** At most this many characters of output reach the model (default 20,000). */
+  maxOutputChars?: number;
+}
+
+/** `input` of the tool, once validated: the command line, as `/bin/sh -c` runs it. */
+export interface ShellInput {
+  command: string;
+}
+
+/**
+ * What the tool resolves with: the app sees all of it (`toolResults`, UI messages); the
+ * model reads `text`, flagged as an error unless the command ran and exited 0.
+ */
+export interface ExpactiToolResult {
+  /** What ran (a reviewer's edit, if any), or what the model asked for when nothing ran. */
+  command: string;
+  ran: boolean;
+  /** The final decision; null when none was reached (server unreachable, refused). */
+  decision: DecisionState | null;
+  commandId: string | null;
+  reviewer: string | null;
+  notes: string | null;
+  exitCode: number | null;
+  /** stdout and stderr as printed, cut in the middle beyond `maxOutputChars`. */
+  output: string;
+  /** What the model is told. */
+  text: string;
+}
+
+export const DEFAULT_TOOL_DESCRIPTION =
+  "Run a shell command with /bin/sh -c. A human reviews every command before it runs and " +
+  "may deny it or change it. You get the command's output and exit code, or the reason it " +
+  "did not run: read it, and adapt instead of repeating a denied command.";
+
+/** What the model reads of a tool's result (`ai` does not export the type by name). */
+type ToolResultOutput = Awaited<ReturnType<NonNullable<Tool["toModelOutput"]>>>;
+
+/** The tool `expactiTool()` makes. */
+export type ExpactiShellTool = Tool<ShellInput, ExpactiToolResult>;
+
+/** Marks a tool that asks expacti itself, so the approval hook does not ask twice. */
+const GATED = Symbol.for("expacti.vercel-ai.gated");
+
+const shellInputSchema = z.preprocess(
+  normalizeShellInput,
+  z.object({
+    command: z
+      .string()
+      .refine((command) => command.trim() !== "", "command must not be blank")
+      .describe("The shell command line to run, e.g. `ls -la /srv/app`"),
+  }),
+);
+
+/**
+ * A `shell` tool for `generateText` / `streamText` / agents: every call blocks until a
+ * human approves it in expacti, then runs through `client.execute()`.
+ *
+ * ```ts
+ * const client = new ExpactiClient({ url, token });
+ * await generateText({ model, tools: { shell: expactiTool({ client }) }, prompt, stopWhen: stepCountIs(5) });
+ * ```
+ *
+ * A denial, a timeout or an unreachable server resolves (never rejects) with the reason,
+ * so the model can adapt. Aborting the call's `abortSignal` cancels the command on the
+ * server (or kills it, once running) and rejects with the abort.
+ */
+export function expactiTool(options: ExpactiToolOptions): ExpactiShellTool {
+  const settings = toolSettings(options);
+  const shell = tool<ShellInput, ExpactiToolResult, Record<string, unknown>>({
+    description: settings.description,
+    inputSchema: shellInputSchema,
+    execute: async (input, { toolCallId, abortSignal }) =>
+      runForModel(settings, input.command, toolCallId, abortSignal),
+    toModelOutput: ({ output }) => modelOutput(output),
+  });
+  return Object.assign(shell, { [GATED]: true });
+}
+
+interface ToolSettings {
+  client: CommandExecutor;
+  description: string;
+  maxOutputChars: number;
+  execute: ExecuteOptions;
+  context: Record<string, unknown>;
+}
+
+function toolSettings(options: ExpactiToolOptions): ToolSettings {
+  if (typeof options !== "object" || options === null || typeof options.client?.execute !== "function") {
+    throw new TypeError("expactiTool({ client }) needs an ExpactiClient (or a Session)");
+  }
+  const { client, description = DEFAULT_TOOL_DESCRIPTION, maxOutputChars = DEFAULT_MAX_OUTPUT_CHARS } = options;
+  if (typeof description !== "string" || description.trim() === "") {
+    throw new TypeError("description must be a non-blank string");
+  }
+  if (!Number.isInteger(maxOutputChars) || maxOutputChars < 100) {
+    throw new RangeError("maxOutputChars must be an integer >= 100");
+  }
+  checkTimeout(options.timeout);
+  return {
+    client,
+    description,
+    maxOutputChars,
+    execute: definedOnly({ timeout: options.timeout, target: options.target, cwd: options.cwd, env: options.env }),
+    context: checkContext(options.context),
+  };
+}
+
+async function runForModel(
+  settings: ToolSettings,
+  command: string,
+  toolCallId: string,
+  signal: AbortSignal | undefined,
+): Promise<ExpactiToolResult> {
+  const context = { ...settings.context, source: "vercel-ai", tool_call_id: toolCallId };
+  let result: ExecutionResult;
+  try {
+    result = await settings.client.execute(command, { ...settings.execute, context, signal });
+  } catch (error) {
+    // The caller is stopping the whole generation: the abort is theirs to see, not the model's.
+    if (signal?.aborted) throw error;
+    return notRun(command, error);
+  }
+  if (!result.decision.approved || result.exitCode === null) {
+    // execute() resolves unapproved only with raiseOnDeny: false, which this tool never sets.
+    const text = `The command was not approved and did not run: ${command}.`;
+    return { ...fromDecision(command, result.decision), text };
+  }
+  return ran(result, settings.maxOutputChars);
+}
+
+function ran(result: ExecutionResult, limit: number): ExpactiToolResult {
+  const { decision } = result;
+  const output = clip(result.output, limit);
+  const lines: string[] = [];
+  if (decision.edited) lines.push(`A reviewer edited the command before approving it; ran: ${decision.command}`);
+  if (decision.notes) lines.push(`Reviewer notes: ${decision.notes}`);
+  lines.push(output === "" ? "(no output)" : output.replace(/\n$/, ""));
+  lines.push(`Exit code: ${result.exitCode}`);
+  return {
+    ...fromDecision(decision.command, decision),
+    ran: true,
+    exitCode: result.exitCode,
+    output,
+    text: lines.join("\n"),
+  };
+}
+
+/** A command that did not run, in words the model can act on; never throws. */
+function notRun(command: string, error: unknown): ExpactiToolResult {
+  if (error instanceof CommandDeniedError) {
+    const { decision } = error;
+    const verb = decision.decision === "cancelled" ? "cancelled" : "denied";
+    const who = decision.reviewer ? ` by ${decision.reviewer}` : "";
+    const reason = decision.notes ? ` Reason: ${decision.notes}` : " No reason was given.";
+    const text = `The command was ${verb}${who} and did not run: ${command}.${reason}`;
+    return { ...fromDecision(command, decision), text };
+  }
+  if (error instanceof CommandTimeoutError) {
+    const text =
+      `No reviewer decided in time, so the command did not run: ${command}. ` +
+      "It may be asked again later, or done another way.";
+    return { ...fromDecision(command, error.decision), text };
+  }
+  if (error instanceof ExpactiError) {
+    const text = `The approval gate could not decide, so the command did not run: ${command}. (${error.message})`;
+    return { ...fromDecision(command, undefined), text };
+  }
+  // Refused before it was asked (a NUL byte, too long) or could not start (no such cwd).
+  const text = `The command did not run: ${command}. (${String(error)})`;
+  return { ...fromDecision(command, undefined), text };
+}
+
+function fromDecision(command: string, decision: Decision | undefined): ExpactiToolResult {
+  return {
+    command,
+    ran: false,
+    decision: decision?.decision ?? null,
+    commandId: decision?.commandId ?? null,
+    reviewer: decision?.reviewer ?? null,
+    notes: decision?.notes ?? null,
+    exitCode: null,
+    output: "",
+    text: "",
+  };
+}
+
+function modelOutput(output: unknown): ToolResultOutput {
+  // UI messages come back from clients: trust only the shape this tool produces.
+  if (typeof output !== "object" || output === null || typeof (output as ExpactiToolResult).text !== "string") {
+    return { type: "error-text", value: "The shell tool returned no result; the command may not have run." };
+  }
+  const result = output as ExpactiToolResult;
+  const failed = !result.ran || result.exitCode !== 0;
+  return { type: failed ? "error-text" : "text", value: result.text };
+}
+
+function clip(output: string, limit: number): string {
+  if (output.length <= limit) return output;
+  const head = Math.floor(limit / 2);
+  const tail = limit - head;
+  return `${output.slice(0, head)}\n[... ${output.length - limit} characters cut ...]\n${output.slice(-tail)}`;
+}
+
+/**
+ * Accept what models send for a command besides `{ command: "..." }`: a bare string, an
+ * argv array (`{ command: ["ls", "-la"] }`, as Codex-style models do), or `cmd` for
+ * `command`. An argv array is quoted for `/bin/sh`, so the reviewer sees what will run.
+ * Anything else is left for the schema to refuse, with a message the model can act on.
+ */
+export function normalizeShellInput(input: unknown): unknown {
+  if (typeof input === "string") return { command: input };
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return input;
+  const record = input as Record<string, unknown>;
+  const command = record["command"] ?? record["cmd"];
+  if (Array.isArray(command) && command.length > 0 && command.every((part) => typeof part === "string")) {
+    return { command: command.map(shellQuote).join(" ") };
+  }
+  return command === undefined ? input : { command };
+}
+
+function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** `expactiToolApproval(options)`. */
+export interface ExpactiToolApprovalOptions {
+  client: CommandApprover;
+  /** Seconds a human has to decide, more than 0 and at most 600 (the server's policy caps it). */
+  timeout?: number;
+  /** The host, cluster or environment the tool calls act on (whitelist scopes use it). */
+  target?: string;
+  /** Free-form JSON shown to reviewers beside every tool call. */
+  context?: Record<string, unknown>;
+  /** The text reviewers approve (default: `toolName <input as JSON>`). */
+  describe?: (toolCall: ToolCallToApprove) => string;
+  /** Pass the AbortSignal you give `generateText`: the hook is not handed one. */
+  abortSignal?: AbortSignal;
+}
+
+/** The part of `ai`'s tool call the approval hook uses. */
+export interface ToolCallToApprove {
+  toolCallId: string;
+  toolName: string;
+  input: unknown;
+}
+
+/** `ai`'s generic `toolApproval` function, as `expactiToolApproval()` returns it. */
+export type ExpactiToolApproval = (options: {
+  toolCall: ToolCallToApprove;
+  tools?: Readonly<Record<string, unknown>> | undefined;
+}) => Promise<ToolApprovalStatus>;
+
+/**
+ * A `toolApproval` hook for `generateText` / `streamText` / `ToolLoopAgent` that asks a
+ * human in expacti before any tool call runs.
+ *
+ * ```ts
+ * await generateText({ model, tools, prompt, toolApproval: expactiToolApproval({ client }) });
+ * ```
+ *
+ * Each call is submitted as `toolName {"the":"input"}` (see `describe`) and resolves with
+ * `"approved"` or `{ type: "denied", reason }`; the model gets the reason. Any error on the
+ * way to a decision is a denial, and so is an approval of an edited text, since the hook
+ * cannot change the input the tool runs with. Tools made by `expactiTool()` ask expacti
+ * themselves and are passed through (`"not-applicable"`).
+ */
+export function expactiToolApproval(options: ExpactiToolApprovalOptions): ExpactiToolApproval {
+  if (typeof options !== "object" || options === null || typeof options.client?.run !== "function") {
+    throw new TypeError("expactiToolApproval({ client }) needs an ExpactiClient (or a Session)");
+  }
+  const { client, describe = describeToolCall, abortSignal } = options;
+  if (typeof describe !== "function") throw new TypeError("describe must be a function");
+  checkTimeout(options.timeout);
+  const userContext = checkContext(options.context);
+  const runOptions = definedOnly({ timeout: options.timeout, target: options.target, signal: abortSignal });
+  return async ({ toolCall, tools }) => {
+    if (tools !== undefined && Object.hasOwn(tools, toolCall.toolName) && isGated(tools[toolCall.toolName])) {
+      return "not-applicable";
+    }
+    let asked = "";
+    try {
+      asked = describe(toolCall);
+      const { toolName, toolCallId } = toolCall;
+      const context = { ...userContext, source: "vercel-ai", tool: toolName, tool_call_id: toolCallId };
+      const decision = await client.run(asked, { ...runOptions, context });
+      return approvalStatus(decision);
+    } catch (error) {
+      return { type: "denied", reason: denialReason(asked, error) };
+    }
+  };
+}
+
+/** The default text reviewers see for a tool call: `toolName {"the":"input"}`. */
+export function describeToolCall(toolCall: ToolCallToApprove): string {
+  const input = JSON.stringify(toolCall.input);
+  return input === undefined ? toolCall.toolName : `${toolCall.toolName} ${input}`;
+}
+
+function approvalStatus(decision: Decision): ToolApprovalStatus {
+  if (!decision.approved) {
+    // run() rejects every other outcome; this only guards against a changed default.
+    return { type: "denied", reason: `The tool call was not approved (${decision.decision}) and did not run.` };
+  }
+  if (decision.edited) {
+    return {
+      type: "denied",
+      reason:
+        "A reviewer changed this tool call before approving it, so the original did not run. " +
+        `They approved instead: ${decision.command}`,
+    };
+  }
+  return decision.notes ? { type: "approved", reason: decision.notes } : "approved";
+}
+
+function denialReason(asked: string, error: unknown): string {
+  if (error instanceof CommandDeniedError) {
+    const { decision } = error;
+    const verb = decision.decision === "cancelled" ? "cancelled" : "denied";
+    const who = decision.reviewer ? ` by ${decision.reviewer}` : "";
+    const reason = decision.notes ? ` Reason: ${decision.notes}` : " No reason was given.";
+    return `The tool call was ${verb}${who} and did not run.${reason}`;
+  }
+  if (error instanceof CommandTimeoutError) {
+    return (
+      "No reviewer decided in time, so the tool call did not run. " +
+      "It may be asked again later, or done another way."
+    );
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const what = asked === "" ? "" : ` (${asked.length > 200 ? `${asked.slice(0, 200)}…` : asked})`;
+  return `The approval gate could not decide, so the tool call did not run${what}: ${message}`;
+}
+
+function isGated(candidate: unknown): boolean {
+  return typeof candidate === "object" && candidate !== null && Reflect.get(candidate, GATED) === true;
+}
+
+function checkTimeout(timeout: number | undefined): void {
+  const valid = typeof timeout === "number" && Number.isFinite(timeout) && timeout > 0 && timeout <= 600;
+  if (timeout !== undefined && !valid) {
+    throw new RangeError("timeout must be seconds, more than 0 and at most 600");
+  }
+}
+
+function checkContext(context: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (context === undefined) return {};
+  if (typeof context !== "object" || context === null || Array.isArray(context)) {
+    throw new TypeError("context must be a plain object (free-form JSON shown to reviewers)");
+  }
+  return context;
+}
+
+function definedOnly<T extends Record<string, unknown>>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
