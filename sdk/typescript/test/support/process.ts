@@ -23,6 +23,9 @@ export interface ServerInfo {
   /** The first reviewer (an admin) of `org` (decides). */
   reviewerToken: string;
   org: string;
+  /** The server's data directory and port: `ServerProcess.attach(info)` makes more orgs. */
+  dataDir: string;
+  port: number;
 }
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -76,6 +79,11 @@ export class ServerProcess {
     const server = new ServerProcess(dataDir, await freePort(), settings);
     await server.restart();
     return server;
+  }
+
+  /** The server `info` describes (started elsewhere), for its CLI: `newOrg()`, `revoke()`. */
+  static attach(info: ServerInfo): ServerProcess {
+    return new ServerProcess(info.dataDir, info.port, {});
   }
 
   /** The environment every `python -m expacti_server` call on this server gets. */
@@ -159,8 +167,35 @@ export class ServerProcess {
 
   /** `python -m expacti_server token create`: a new token (printed once on stdout). */
   async createToken(role: "agent" | "reviewer", name: string, org: string): Promise<string> {
-    const args = ["-m", "expacti_server", "token", "create", "--role", role, "--name", name, "--org", org];
-    const child = spawn(pythonPath(), args, { env: this.env(), stdio: ["ignore", "pipe", "pipe"] });
+    return (await this.createCredential(role, name, org)).token;
+  }
+
+  /** A new token and its credential id (`cred_…`, for `revoke()`). */
+  async createCredential(
+    role: "agent" | "reviewer",
+    name: string,
+    org: string,
+  ): Promise<{ token: string; credentialId: string }> {
+    const { out, err } = await this.cli(["token", "create", "--role", role, "--name", name, "--org", org]);
+    const token = out.trim();
+    const credentialId = /\bcred_[0-9a-f]+/.exec(err)?.[0];
+    if (token === "" || /\s/.test(token) || credentialId === undefined) {
+      throw new Error(`token create printed no token: ${err}${out}`);
+    }
+    return { token, credentialId };
+  }
+
+  /** `python -m expacti_server token revoke`. */
+  async revoke(credentialId: string): Promise<void> {
+    await this.cli(["token", "revoke", credentialId]);
+  }
+
+  /** Run `python -m expacti_server ARGS` with this server's settings. */
+  async cli(args: string[]): Promise<{ out: string; err: string }> {
+    const child = spawn(pythonPath(), ["-m", "expacti_server", ...args], {
+      env: this.env(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString()));
@@ -169,11 +204,8 @@ export class ServerProcess {
       child.once("error", fail);
       child.once("close", ok);
     });
-    const token = out.trim();
-    if (code !== 0 || token === "" || /\s/.test(token)) {
-      throw new Error(`token create failed (${code}): ${err}${out}`);
-    }
-    return token;
+    if (code !== 0) throw new Error(`expacti_server ${args.join(" ")} failed (${code}): ${err}${out}`);
+    return { out, err };
   }
 
   /** A new organisation on this server, with an agent and its first reviewer (admin). */
@@ -182,7 +214,15 @@ export class ServerProcess {
     // One after the other: the first call creates the organisation.
     const agentToken = await this.createToken("agent", "agent-1", org);
     const reviewerToken = await this.createToken("reviewer", "alice", org);
-    return { httpUrl: this.httpUrl, wsUrl: this.wsUrl, agentToken, reviewerToken, org };
+    return {
+      httpUrl: this.httpUrl,
+      wsUrl: this.wsUrl,
+      agentToken,
+      reviewerToken,
+      org,
+      dataDir: this.dataDir,
+      port: this.port,
+    };
   }
 }
 
