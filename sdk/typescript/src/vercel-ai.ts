@@ -186,7 +186,8 @@ function ran(result: ExecutionResult, limit: number): ExpactiToolResult {
   if (decision.edited) lines.push(`A reviewer edited the command before approving it; ran: ${decision.command}`);
   if (decision.notes) lines.push(`Reviewer notes: ${decision.notes}`);
   lines.push(output === "" ? "(no output)" : output.replace(/\n$/, ""));
-  lines.push(`Exit code: ${result.exitCode}`);
+  // As in every expacti integration: a non-zero exit is named, success goes without saying.
+  if (result.exitCode !== 0) lines.push(`Exit code: ${result.exitCode}`);
   return {
     ...fromDecision(decision.command, decision),
     ran: true,

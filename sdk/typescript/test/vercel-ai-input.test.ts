@@ -91,7 +91,7 @@ describe("the shell tool's input", () => {
     const asked = `printf '%s|' 'a b' ${marker}`;
     await approve(await pendingId(asked));
     await generating;
-    expect(lastToolOutput(model)).toEqual({ type: "text", value: `a b|${marker}|\nExit code: 0` });
+    expect(lastToolOutput(model)).toEqual({ type: "text", value: `a b|${marker}|` });
   });
 
   it("tells the model its input was invalid, and asks nobody", async () => {

@@ -92,7 +92,7 @@ function scratchFile(name: string): string {
 }
 
 describe("expactiTool", () => {
-  it("runs an approved command and hands its output and exit code to the model", async () => {
+  it("runs an approved command and hands its output to the model", async () => {
     const file = scratchFile("approved");
     const command = uniqueCommand(`printf written > ${file} && echo wrote it`);
     const model = modelCalling("shell", { command });
@@ -106,7 +106,7 @@ describe("expactiTool", () => {
     expect(readFileSync(file, "utf8")).toBe("written");
     expect(toolResultSeen(model)).toEqual({
       type: "text",
-      value: "Reviewer notes: fine\nwrote it\nExit code: 0",
+      value: "Reviewer notes: fine\nwrote it",
     });
     const output = result.steps[0]!.toolResults[0]!.output as ExpactiToolResult;
     expect(output).toMatchObject({ ran: true, decision: "approved", commandId, exitCode: 0 });
@@ -155,7 +155,7 @@ describe("expactiTool", () => {
     await generating;
     expect(toolResultSeen(model)).toEqual({
       type: "text",
-      value: `A reviewer edited the command before approving it; ran: ${edited}\nedited\nExit code: 0`,
+      value: `A reviewer edited the command before approving it; ran: ${edited}\nedited`,
     });
   });
 
@@ -381,7 +381,7 @@ describe("expactiToolApproval", () => {
     const generating = generate(model, { shell: expactiTool({ client }) }, { toolApproval });
     await approveWhenPending(command);
     await generating;
-    expect(toolResultSeen(model)).toEqual({ type: "text", value: "once\nExit code: 0" });
+    expect(toolResultSeen(model)).toEqual({ type: "text", value: "once" });
     expect(await findCommands(`shell ${JSON.stringify({ command })}`)).toEqual([]);
   });
 
@@ -447,7 +447,7 @@ describe("streamText", () => {
     const text = result.text;
     await approveWhenPending(command);
     expect(await text).toBe("done");
-    expect(toolResultStreamedTo(model)).toEqual({ type: "text", value: "streamed\nExit code: 0" });
+    expect(toolResultStreamedTo(model)).toEqual({ type: "text", value: "streamed" });
   });
 
   it("routes toolApproval to a human, whose denial the model gets", async () => {
