@@ -3,40 +3,33 @@
 import { randomUUID } from "node:crypto";
 
 import { backoffDelay } from "./backoff.js";
-import { CLOSE_TIMEOUT_MS, Connection, checkToken, checkUrl, openWebSocket, type Message } from "./connection.js";
+import { CLOSE_TIMEOUT_MS, checkToken, checkUrl, type Connection } from "./connection.js";
 import type { Decision } from "./decision.js";
 import {
   CommandAbortedError,
   CommandDeniedError,
   CommandTimeoutError,
-  ExpactiAuthenticationError,
   ExpactiConnectionError,
   ExpactiError,
   ExpactiProtocolError,
 } from "./errors.js";
 import { executeApproved, type ExecuteOptions, type ExecutionResult } from "./execution.js";
 import {
-  DEFAULT_LIMITS,
   MAX_TIMEOUT_SECONDS,
   cancelFrame,
-  parseServerFrame,
   sessionEndFrame,
   submitFrame,
   toDecision,
   type DecisionFrame,
   type ErrorFrame,
-  type HelloFrame,
-  type Limits,
   type SessionInfo,
   type SessionStatus,
 } from "./frames.js";
 import type { OutputStream } from "./output.js";
+import { Link, untilLost } from "./link.js";
 import { PendingCommand, policySeconds, type ProgressCallback } from "./pending.js";
 import { Session, type SessionOptions } from "./session.js";
 
-const STABLE_MS = 10_000; // a connection that lived this long resets the backoff
-const CLOSE_POLICY = 1008; // the agent token was revoked: reconnecting cannot help
-const CLOSE_TOO_BIG = 1009; // a frame exceeded the limit: re-sending it cannot help
 
 /** Where the SDK reports what it cannot raise (a callback that threw, a lost recording). */
 export interface Logger {
@@ -93,21 +86,15 @@ const DEFAULT_OUTPUT_BUFFER_BYTES = 4 * 1024 * 1024;
  */
 export class ExpactiClient {
   readonly url: string;
-  readonly #token: string;
   readonly #connectTimeout: number;
-  readonly #reconnectTimeout: number;
   readonly #maxBackoff: number;
   readonly #outputBufferBytes: number;
   readonly #outputAckTimeout: number;
   readonly #logger: Logger | undefined;
-  #conn: Connection | null = null;
-  #opening: Promise<Connection> | null = null;
   readonly #pending = new Map<string, PendingCommand>();
   readonly #executions = new Map<string, OutputStream>();
   readonly #sessions = new Set<Session>();
-  readonly #closing = new AbortController();
-  #failures = 0;
-  #hello: HelloFrame | null = null;
+  readonly #link: Link;
   #closed = false;
 
   constructor(options: ClientOptions) {
@@ -117,10 +104,9 @@ export class ExpactiClient {
     checkUrl(options.url);
     checkToken(options.token);
     this.url = options.url;
-    this.#token = options.token;
     this.#connectTimeout = seconds("connectTimeout", options.connectTimeout, 10);
-    this.#reconnectTimeout = seconds("reconnectTimeout", options.reconnectTimeout, 60);
     this.#maxBackoff = seconds("maxBackoff", options.maxBackoff, 5);
+    const reconnectTimeout = seconds("reconnectTimeout", options.reconnectTimeout, 60);
     this.#outputAckTimeout = seconds("outputAckTimeout", options.outputAckTimeout, 5, true);
     const buffer = options.outputBufferBytes ?? DEFAULT_OUTPUT_BUFFER_BYTES;
     if (!Number.isInteger(buffer) || buffer <= 0) {
@@ -128,6 +114,13 @@ export class ExpactiClient {
     }
     this.#outputBufferBytes = buffer;
     this.#logger = options.logger;
+    this.#link = new Link(
+      this.url,
+      options.token,
+      { connectTimeout: this.#connectTimeout, reconnectTimeout, maxBackoff: this.#maxBackoff },
+      { pending: this.#pending, executions: this.#executions },
+      (message, error) => this.#warn(message, error),
+    );
   }
 
   /** Whether `close()` was called. */
@@ -138,9 +131,7 @@ export class ExpactiClient {
   /** Open the connection now instead of on the first call; rejects like `run()`. */
   async connect(): Promise<void> {
     this.#checkOpen();
-    const conn = this.#conn;
-    if (conn !== null && conn.alive) return;
-    await this.#startOpening();
+    if (this.#link.current === null) await this.#link.open();
   }
 
   /**
@@ -174,11 +165,12 @@ export class ExpactiClient {
         session: session ?? null,
         context: context ?? null,
       },
-      this.#limits(),
+      this.#link.limits(),
     );
     this.#checkFrameSize(frame);
     if (signal?.aborted) throw abortError(command, signal.reason);
-    const policy = this.#hello === null ? null : policySeconds(this.#hello.limits);
+    const hello = this.#link.hello;
+    const policy = hello === null ? null : policySeconds(hello.limits);
     const pending = new PendingCommand(
       requestId,
       command,
@@ -235,29 +227,14 @@ export class ExpactiClient {
    */
   async close(): Promise<void> {
     if (this.#closed) return;
-    const conn = this.#conn;
-    for (const session of [...this.#sessions]) session.endOnClose(conn?.alive ? conn : null);
+    for (const session of [...this.#sessions]) session.endOnClose(this.#link.current);
     this.#closed = true;
     for (const pending of this.#pending.values()) {
       this.#tryCancel(pending, "the agent closed its client");
       pending.deliver(new ExpactiConnectionError("client closed"));
     }
     for (const stream of this.#executions.values()) stream.fail("client closed");
-    this.#closing.abort();
-    this.#conn = null;
-    if (conn !== null && !conn.lost) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          conn.abort();
-          resolve();
-        }, 2 * CLOSE_TIMEOUT_MS);
-        conn.whenLost(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-        conn.close(1000, "client closed");
-      });
-    }
+    await this.#link.close();
   }
 
   // -- waiting for one decision ------------------------------------------------------
@@ -346,9 +323,9 @@ export class ExpactiClient {
     for (;;) {
       this.#checkOpen();
       if (pending.aborted) throw this.#abandon(pending);
-      const conn = this.#conn;
-      if (conn !== null && conn.alive) return conn;
-      const opening = this.#startOpening();
+      const conn = this.#link.current;
+      if (conn !== null) return conn;
+      const opening = this.#link.open();
       let opened: Connection | null = null;
       let failure: unknown = null;
       let settled = false;
@@ -379,163 +356,13 @@ export class ExpactiClient {
 
   /** Best effort: ask the server to cancel; a lost connection cancels it anyway. */
   #tryCancel(pending: PendingCommand, reason: string): void {
-    const conn = this.#conn;
-    if (conn !== null && conn.alive) conn.send(cancelFrame(pending.requestId, reason));
+    this.#link.current?.send(cancelFrame(pending.requestId, reason));
   }
 
   /** The caller's signal fired: cancel on the server, and the error to reject with. */
   #abandon(pending: PendingCommand): ExpactiError {
     this.#tryCancel(pending, "the agent aborted the wait");
     return abortError(pending.command, pending.abortReason);
-  }
-
-  // -- the shared connection ---------------------------------------------------------
-
-  #startOpening(): Promise<Connection> {
-    if (this.#opening === null) {
-      const opening = this.#open();
-      this.#opening = opening;
-      const clear = (): void => {
-        if (this.#opening === opening) this.#opening = null;
-      };
-      opening.then(clear, clear);
-    }
-    return this.#opening;
-  }
-
-  /** Connect, retrying with backoff for up to `reconnectTimeout` seconds. */
-  async #open(): Promise<Connection> {
-    const stale = this.#conn;
-    if (stale !== null && !stale.lost) {
-      // At most one socket at a time: let the old one finish closing, or drop it.
-      await untilLost(stale, 2 * CLOSE_TIMEOUT_MS);
-      stale.abort();
-    }
-    const giveUp = performance.now() + this.#reconnectTimeout * 1000;
-    let lastError: Error | null = null;
-    for (;;) {
-      const delay = backoffDelay(this.#failures, this.#maxBackoff) * 1000;
-      if (lastError !== null && performance.now() + delay >= giveUp) {
-        throw new ExpactiConnectionError(`could not connect to ${this.url}: ${lastError.message}`, {
-          cause: lastError,
-        });
-      }
-      await sleep(Math.min(delay, Math.max(giveUp - performance.now(), 0)), this.#closing.signal);
-      this.#checkOpen();
-      const left = Math.max(giveUp - performance.now(), 1);
-      let ws;
-      try {
-        ws = await openWebSocket(this.url, this.#token, Math.min(this.#connectTimeout * 1000, left));
-      } catch (error) {
-        if (error instanceof ExpactiAuthenticationError) throw error;
-        lastError = error as Error;
-        this.#failures += 1;
-        continue;
-      }
-      if (this.#closed) {
-        ws.terminate();
-        throw new ExpactiConnectionError("client closed");
-      }
-      const conn = new Connection(
-        ws,
-        (from, message) => this.#onMessage(from, message),
-        (closed) => this.#onClose(closed),
-      );
-      this.#conn = conn;
-      return conn;
-    }
-  }
-
-  #onClose(conn: Connection): void {
-    const lived = performance.now() - conn.openedAt;
-    this.#failures = lived >= STABLE_MS ? 1 : this.#failures + 1;
-    if (this.#conn === conn) this.#conn = null;
-    this.#failOnTerminalClose(conn);
-  }
-
-  /** After a close that reconnecting cannot cure, fail the runs waiting on `conn`. */
-  #failOnTerminalClose(conn: Connection): void {
-    let error: ExpactiError;
-    if (conn.closeCode === CLOSE_POLICY && conn.closedByServer) {
-      const reason = conn.closeReason ? `: ${conn.closeReason}` : "";
-      error = new ExpactiAuthenticationError(
-        `the server closed the connection: the token was revoked or refused (close code 1008${reason})`,
-        401,
-      );
-    } else if (conn.closeCode === CLOSE_TOO_BIG || conn.tooBig) {
-      const what = conn.tooBig ? "a frame from the server" : "a frame from the client";
-      error = new ExpactiProtocolError(`the connection was closed because ${what} was too large (close code 1009)`);
-    } else {
-      return;
-    }
-    this.#warn(error.message);
-    for (const pending of this.#pending.values()) {
-      if (pending.conn === conn) pending.deliver(error);
-    }
-    for (const stream of this.#executions.values()) {
-      if (error instanceof ExpactiAuthenticationError) stream.fail(error.message);
-    }
-  }
-
-  #onMessage(conn: Connection, message: Message): void {
-    if (!this.#dispatch(message)) conn.close(1002, "invalid frame");
-  }
-
-  /** Hand one frame to its waiter; false when the connection can no longer be trusted. */
-  #dispatch(message: Message): boolean {
-    let frame;
-    try {
-      frame = parseServerFrame(message);
-    } catch (error) {
-      const invalid = error as ExpactiProtocolError;
-      if (invalid.requestId !== null) {
-        const pending = this.#pending.get(invalid.requestId);
-        if (pending !== undefined) pending.deliver(invalid);
-        else this.#warn(`ignoring ${invalid.message}`);
-        return true;
-      }
-      // Nobody can tell whose frame it was: every waiter fails, closed.
-      for (const pending of this.#pending.values()) {
-        pending.deliver(new ExpactiProtocolError(invalid.message, { requestId: pending.requestId }));
-      }
-      return false;
-    }
-    switch (frame.type) {
-      case "hello": {
-        this.#hello = frame;
-        const policy = policySeconds(frame.limits);
-        for (const pending of this.#pending.values()) pending.setPolicy(policy);
-        return true;
-      }
-      case "exec_ack":
-        this.#executions.get(frame.commandId)?.acknowledged(frame);
-        return true;
-      case "pong":
-        return true;
-      case "error":
-        if (
-          frame.requestId === null &&
-          this.#executions.size > 0 &&
-          ((frame.commandId !== null && this.#executions.has(frame.commandId)) || frame.code === "unknown_frame_type")
-        ) {
-          for (const [commandId, stream] of this.#executions) {
-            // null: a server that does not know execution frames refused one
-            if (frame.commandId === null || frame.commandId === commandId) {
-              stream.refused(frame, (message) => this.#warn(message));
-            }
-          }
-          return true;
-        }
-        if (frame.requestId === null) {
-          this.#warn(`the server reported ${frame.code}: ${frame.message}`);
-        } else {
-          this.#pending.get(frame.requestId)?.deliver(frame);
-        }
-        return true;
-      default:
-        this.#pending.get(frame.requestId)?.deliver(frame);
-        return true;
-    }
   }
 
   // -- helpers for sessions and execute ----------------------------------------------
@@ -546,9 +373,9 @@ export class ExpactiClient {
     this.#checkOpen();
     const deadline = performance.now() + this.#connectTimeout * 1000;
     for (;;) {
-      let conn = this.#conn;
-      if (conn === null || !conn.alive) {
-        conn = await withDeadline(this.#startOpening(), deadline - performance.now(), () => {
+      let conn = this.#link.current;
+      if (conn === null) {
+        conn = await withDeadline(this.#link.open(), deadline - performance.now(), () => {
           return new ExpactiConnectionError(`could not reach ${this.url} to send session_end in time`);
         });
       }
@@ -569,7 +396,7 @@ export class ExpactiClient {
       unregister: (stream) => {
         if (this.#executions.get(stream.commandId) === stream) this.#executions.delete(stream.commandId);
       },
-      frameLimit: () => this.#limits().maxFrameBytes,
+      frameLimit: () => this.#link.limits().maxFrameBytes,
       outputBufferBytes: this.#outputBufferBytes,
       outputAckTimeout: this.#outputAckTimeout,
       maxBackoff: this.#maxBackoff,
@@ -580,32 +407,16 @@ export class ExpactiClient {
   /** The open connection, (re)opening it as needed; for the output sender. */
   async #anyConnection(): Promise<Connection> {
     this.#checkOpen();
-    const conn = this.#conn;
-    if (conn !== null && conn.alive) return conn;
-    return this.#startOpening();
+    return this.#link.current ?? this.#link.open();
   }
 
   #checkOpen(): void {
     if (this.#closed) throw new ExpactiConnectionError("client closed");
   }
 
-  /** The limits from `hello`, else the protocol's defaults. */
-  #limits(): Limits {
-    const limits = this.#hello?.limits ?? {};
-    const pick = (key: string, fallback: number): number => {
-      const value = limits[key];
-      return value !== undefined && value > 0 ? value : fallback;
-    };
-    return {
-      maxCommandBytes: pick("max_command_bytes", DEFAULT_LIMITS.maxCommandBytes),
-      maxFrameBytes: pick("max_frame_bytes", DEFAULT_LIMITS.maxFrameBytes),
-      maxMetadataBytes: pick("max_metadata_bytes", DEFAULT_LIMITS.maxMetadataBytes),
-    };
-  }
-
   #checkFrameSize(frame: string): void {
     // The server closes the connection (1009) on an oversized frame; retrying cannot help.
-    const limit = this.#limits().maxFrameBytes;
+    const limit = this.#link.limits().maxFrameBytes;
     const size = Buffer.byteLength(frame, "utf8");
     if (size > limit) throw new RangeError(`the submit frame is ${size} bytes; the server accepts ${limit}`);
   }
@@ -666,31 +477,6 @@ export function abortError(command: string, reason: unknown): ExpactiError {
     );
   }
   return new CommandAbortedError(command, reason);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
-function untilLost(conn: Connection, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, Math.max(ms, 0));
-    const unsubscribe = conn.whenLost(done);
-    function done(): void {
-      clearTimeout(timer);
-      unsubscribe();
-      resolve();
-    }
-  });
 }
 
 function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {

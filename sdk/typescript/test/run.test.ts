@@ -9,6 +9,7 @@ import {
   ExpactiClient,
   ExpactiConnectionError,
   ExpactiError,
+  type Progress,
 } from "../src/index.js";
 import {
   approve,
@@ -17,7 +18,10 @@ import {
   getCommand,
   pendingId,
   rejection,
+  reviewer,
   serverInfo,
+  ServerProcess,
+  sleep,
   uniqueCommand,
   waitForStatus,
   whitelist,
@@ -114,6 +118,30 @@ describe("run", () => {
 
     const quiet = await client.run(uniqueCommand("kubectl delete ns qa"), { timeout: 1, raiseOnDeny: false });
     expect([quiet.approved, quiet.decision]).toEqual([false, "timed_out"]);
+  });
+
+  it("reports each partial approval of a multi-party command to onProgress", async () => {
+    const bob = await ServerProcess.attach(info).createToken("reviewer", "bob", info.org);
+    const tag = uniqueCommand("terraform apply").split("# ")[1]!;
+    await reviewer("POST", "/api/v1/policies", {
+      name: `two of us ${tag}`,
+      command_pattern: `*${tag}`,
+      require_n_approvers: 2,
+      policy: "AllOf",
+    });
+    const command = `terraform apply # ${tag}`;
+    const seen: Progress[] = [];
+    const waiting = client.run(command, { onProgress: (progress) => seen.push(progress) });
+    const commandId = await pendingId(command);
+    await approve(commandId);
+    while (seen.length === 0) await sleep(10);
+    expect(seen).toEqual([
+      expect.objectContaining({ commandId, approvals: 1, required: 2, approvers: ["alice"], escalated: false }),
+    ]);
+    expect(seen[0]!.expiresAt).toBeInstanceOf(Date);
+    await approve(commandId, {}, { ...info, reviewerToken: bob });
+    const decision = await waiting;
+    expect([decision.approved, decision.approvers]).toEqual([true, ["alice", "bob"]]);
   });
 
   it("serves concurrent runs on one connection, each with its own decision", async () => {
