@@ -6,7 +6,7 @@ import { backoffDelay } from "./backoff.js";
 import { CLOSE_TIMEOUT_MS, checkToken, checkUrl, type Connection } from "./connection.js";
 import type { Decision } from "./decision.js";
 import {
-  CommandAbortedError,
+  abortError,
   CommandDeniedError,
   CommandTimeoutError,
   ExpactiConnectionError,
@@ -356,6 +356,7 @@ export class ExpactiClient {
 
   /** Best effort: ask the server to cancel; a lost connection cancels it anyway. */
   #tryCancel(pending: PendingCommand, reason: string): void {
+    if (pending.sentAt === null) return; // the server never heard of it
     this.#link.current?.send(cancelFrame(pending.requestId, reason));
   }
 
@@ -467,17 +468,6 @@ function outcome(decision: Decision, raiseOnDeny: boolean): Decision {
   throw new CommandDeniedError(decision);
 }
 
-/** The error an aborted wait rejects with: a timeout for `AbortSignal.timeout()`. */
-export function abortError(command: string, reason: unknown): ExpactiError {
-  if (reason instanceof Error && reason.name === "TimeoutError") {
-    return new CommandTimeoutError(
-      command,
-      undefined,
-      "the AbortSignal timed out before a decision; the command was cancelled",
-    );
-  }
-  return new CommandAbortedError(command, reason);
-}
 
 function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
   return new Promise((resolve, reject) => {

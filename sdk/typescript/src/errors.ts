@@ -136,3 +136,15 @@ export class ExpactiProtocolError extends ExpactiError {
     this.requestId = options.requestId ?? null;
   }
 }
+
+/** The error an aborted wait rejects with: a timeout for `AbortSignal.timeout()`. */
+export function abortError(command: string, reason: unknown): ExpactiError {
+  if (reason instanceof Error && reason.name === "TimeoutError") {
+    return new CommandTimeoutError(
+      command,
+      undefined,
+      "the AbortSignal timed out before a decision; the command was cancelled",
+    );
+  }
+  return new CommandAbortedError(command, reason);
+}

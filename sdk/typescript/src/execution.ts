@@ -14,7 +14,7 @@ import { StringDecoder } from "node:string_decoder";
 
 import type { Executor, RunOptions } from "./client.js";
 import type { Decision } from "./decision.js";
-import { abortError } from "./client.js";
+import { abortError } from "./errors.js";
 import { checkSize } from "./frames.js";
 import { OutputStream, sendOutput } from "./output.js";
 
@@ -196,7 +196,6 @@ class CommandRun {
   }
 
   handle(): Execution {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const run = this;
     return Object.freeze({
       decision: this.decision,
