@@ -42,6 +42,21 @@ export class Proxy {
     return this.#pairs.size;
   }
 
+  /**
+   * Send `text` to every client as if the server had sent it: one unmasked WebSocket text
+   * frame, written between the server's own frames (call it while the server is quiet).
+   */
+  inject(text: string): void {
+    const payload = Buffer.from(text, "utf8");
+    const length = payload.length;
+    const header =
+      length < 126
+        ? Buffer.from([0x81, length])
+        : Buffer.from([0x81, 126, length >> 8, length & 0xff]); // frames under 64 KiB
+    if (length >= 65536) throw new RangeError("inject() writes frames under 64 KiB");
+    for (const [client] of this.#pairs) client.write(Buffer.concat([header, payload]));
+  }
+
   /** Cut every open connection at once (a reset, no closing handshake). */
   drop(): void {
     for (const [client, upstream] of this.#pairs) {
