@@ -111,6 +111,12 @@ export class ServerProcess {
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     this.#child = child;
+    // Never outlive the test run, even when it ends without its teardown.
+    const orphan = (): void => {
+      child.kill("SIGKILL");
+    };
+    process.once("exit", orphan);
+    child.once("exit", () => process.removeListener("exit", orphan));
     const spawned = new Promise<void>((ok, fail) => {
       child.once("spawn", ok);
       child.once("error", (error) =>
