@@ -237,7 +237,9 @@ class ExpactiClient:
                 raise ExpactiConnectionError("client closed")
             if threading.current_thread() is self._thread:
                 raise RuntimeError("ExpactiClient cannot be used from its own event loop thread")
-            return asyncio.run_coroutine_threadsafe(make(self._client), self._ensure_loop())
+            # The loop first: a thread that cannot start must not leave a coroutine never awaited.
+            loop = self._ensure_loop()
+            return asyncio.run_coroutine_threadsafe(make(self._client), loop)
 
     def _call(self, make: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
         future = self._submit(lambda _client: make())
@@ -256,7 +258,11 @@ class ExpactiClient:
             thread = threading.Thread(
                 target=_serve_forever, args=(loop,), name="expacti-client", daemon=True
             )
-            thread.start()
+            try:
+                thread.start()
+            except BaseException:  # e.g. RuntimeError "can't start new thread"
+                loop.close()
+                raise
             self._loop, self._thread = loop, thread
             # Garbage-collected without close(): stop in the background, never blocking.
             # At interpreter exit nothing runs: the daemon thread just ends with the process.
