@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ._not_run import refused_line
+
 if TYPE_CHECKING:
     from ._decision import Decision
 
@@ -49,10 +51,7 @@ class CommandDeniedException(ExpactiError):
         self.command = decision.command
         self.reviewer = decision.reviewer
         self.notes = decision.notes
-        verb = "cancelled" if decision.decision == "cancelled" else "denied"
-        by = f" by {decision.reviewer}" if decision.reviewer else ""
-        why = f": {decision.notes}" if decision.notes else ""
-        super().__init__(f"command {verb}{by}{why} ({decision.command_id})")
+        super().__init__(f"command {refused_line(decision)} ({decision.command_id})")
 
     @property
     def command_id(self) -> str:

@@ -6,7 +6,7 @@ only once approved (``execute_for_model``: in a recorded pseudo-terminal, a revi
 edit instead of the original) and returns its output. A command that did not run, for
 whatever reason, comes back as a tool result with ``isError`` and the reason in words
 the model can act on; arguments the tool cannot use do too, so the model can correct
-them. Only the protocol goes to stdout: the ``mcp`` package points file descriptor 1 at
+them. Only the protocol goes to stdout: the ``mcp`` package (2.0 and later) points fd 1 at
 stderr while it serves, so nothing a command or a log prints can corrupt it.
 """
 
@@ -29,7 +29,7 @@ except ImportError as exc:  # the extra is not installed
     ) from exc
 
 from ._async_client import AsyncExpactiClient
-from ._tool_result import ToolOutcome, execute_for_model
+from ._tool_result import execute_for_model
 from ._version import __version__
 
 __all__ = [
@@ -115,19 +115,10 @@ class GatedShell:
         context = {"source": "mcp", "tool": TOOL_NAME, "cwd": os.getcwd()}
         if caller:
             context["client"] = caller[:200]
-        try:
-            outcome = await execute_for_model(
-                self.client, command, timeout=self.timeout, context=context, target=self.target
-            )
-        except ValueError as exc:  # e.g. larger than the server accepts: never submitted
-            return _result(f"The command was not submitted and did not run: {exc}", is_error=True)
-        except OSError as exc:  # approved, but it could not be started
-            return _result(f"The command was approved but could not start: {exc}", is_error=True)
-        return _outcome(outcome)
-
-
-def _outcome(outcome: ToolOutcome) -> types.CallToolResult:
-    return _result(outcome.text, is_error=outcome.is_error)
+        outcome = await execute_for_model(
+            self.client, command, timeout=self.timeout, context=context, target=self.target
+        )
+        return _result(outcome.text, is_error=outcome.is_error)
 
 
 def _result(text: str, *, is_error: bool) -> types.CallToolResult:

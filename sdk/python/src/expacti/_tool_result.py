@@ -4,15 +4,21 @@ Every integration (LangChain, OpenAI Agents, MCP) runs a command the same way: a
 run it only if approved, and tell the model what happened in words it can act on. A
 denial is not an exception for the model: it gets the reviewer's reason so it can try
 something else. Anything that stops a decision from being reached (the server is
-unreachable, the token is refused) also means the command did not run, and says so.
+unreachable, the token is refused, the command is too large to submit, or it was approved
+but could not start) also means the command did not run, and says so: nothing here raises
+for an outcome the model can be told about.
+
+The command runs in this process's environment minus the agent's own expacti credentials:
+an approved ``env`` must not hand the model the token that lets it ask for approvals.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from ._async_client import AsyncExpactiClient
 from ._client import ExpactiClient
@@ -24,10 +30,13 @@ from ._errors import (
     ExpactiError,
 )
 from ._execution import ExecutionResult
+from ._not_run import could_not_start, not_submitted, refused, timed_out, undecided
 
 __all__ = [
+    "AGENT_CREDENTIALS",
     "DEFAULT_MAX_OUTPUT_CHARS",
     "ToolOutcome",
+    "command_environment",
     "commands_of",
     "execute_for_model",
     "execute_for_model_sync",
@@ -36,6 +45,9 @@ __all__ = [
 #: Output longer than this is cut in the middle: models need the start (what ran) and
 #: the end (the error, the summary) far more than the bulk between.
 DEFAULT_MAX_OUTPUT_CHARS = 20_000
+
+AGENT_CREDENTIALS: Final = frozenset({"EXPACTI_TOKEN", "EXPACTI_URL"})
+"""Where the ``expacti`` command and the documented setups keep the agent's server and token."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,35 +109,29 @@ def _ran(result: ExecutionResult, limit: int) -> ToolOutcome:
     )
 
 
-def _denied(command: str, error: CommandDeniedException) -> ToolOutcome:
-    decision = error.decision
-    who = f" by {decision.reviewer}" if decision.reviewer else ""
-    verb = "cancelled" if decision.decision == "cancelled" else "denied"
-    reason = f" Reason: {decision.notes}" if decision.notes else " No reason was given."
-    text = f"The command was {verb}{who} and did not run: {command}.{reason}"
-    return ToolOutcome(command=command, ran=False, text=text, decision=decision)
+def command_environment() -> dict[str, str]:
+    """This process's environment as an approved command gets it: no agent credentials."""
+    return {name: value for name, value in os.environ.items() if name not in AGENT_CREDENTIALS}
 
 
-def _timed_out(command: str, error: CommandTimeoutException) -> ToolOutcome:
-    text = (
-        f"No reviewer decided in time, so the command did not run: {command}. "
-        "It may be asked again later, or done another way."
-    )
-    return ToolOutcome(command=command, ran=False, text=text, decision=error.decision)
+_NOT_RUN: Final = (ExpactiError, ValueError, OSError)
+"""What ``execute`` raises when the command did not run: no decision, a refusal, a
+command it could not submit (ValueError), an approved one that could not start (OSError)."""
 
 
-def _undecided(command: str, error: ExpactiError) -> ToolOutcome:
-    # Fail closed: without a decision nothing runs, and the model is told so plainly.
-    text = f"The approval gate could not decide, so the command did not run: {command}. ({error})"
-    return ToolOutcome(command=command, ran=False, text=text)
-
-
-def _outcome_of_error(command: str, error: ExpactiError) -> ToolOutcome:
+def _did_not_run(command: str, error: Exception) -> ToolOutcome:
     if isinstance(error, CommandDeniedException):
-        return _denied(command, error)
+        text = refused(error.decision, command)
+        return ToolOutcome(command=command, ran=False, text=text, decision=error.decision)
     if isinstance(error, CommandTimeoutException):
-        return _timed_out(command, error)
-    return _undecided(command, error)
+        text = timed_out(error.decision, command)
+        return ToolOutcome(command=command, ran=False, text=text, decision=error.decision)
+    if isinstance(error, ExpactiError):
+        # Fail closed: without a decision nothing runs, and the model is told so plainly.
+        return ToolOutcome(command=command, ran=False, text=undecided(error, command))
+    if isinstance(error, OSError):
+        return ToolOutcome(command=command, ran=False, text=could_not_start(error, command))
+    return ToolOutcome(command=command, ran=False, text=not_submitted(error))  # a ValueError
 
 
 async def execute_for_model(
@@ -143,15 +149,18 @@ async def execute_for_model(
     caller's event loop never blocks; with both, cancelling the call withdraws the
     request on the server, or kills the command if it is already running.
     """
+    env = command_environment()
     try:
         if isinstance(client, ExpactiClient):
             result = await _execute_on_its_thread(
-                client, command, timeout=timeout, context=context, target=target
+                client, command, timeout=timeout, context=context, target=target, env=env
             )
         else:
-            result = await client.execute(command, timeout=timeout, context=context, target=target)
-    except ExpactiError as error:
-        return _outcome_of_error(command, error)
+            result = await client.execute(
+                command, timeout=timeout, context=context, target=target, env=env
+            )
+    except _NOT_RUN as error:
+        return _did_not_run(command, error)
     return _ran(result, max_output_chars)
 
 
@@ -162,12 +171,15 @@ async def _execute_on_its_thread(
     timeout: float | None,
     context: Mapping[str, Any] | None,
     target: str | None,
+    env: Mapping[str, str],
 ) -> ExecutionResult:
     # Not asyncio.to_thread(client.execute): a cancelled caller cannot stop a thread blocked
     # in it, and the command would still run once approved, for nobody. Awaiting the work on
     # the client's own loop passes the cancellation on instead.
     future = client._submit(
-        lambda inner: inner.execute(command, timeout=timeout, context=context, target=target)
+        lambda inner: inner.execute(
+            command, timeout=timeout, context=context, target=target, env=env
+        )
     )
     try:
         return await asyncio.wrap_future(future)
@@ -189,7 +201,9 @@ def execute_for_model_sync(
 ) -> ToolOutcome:
     """``execute_for_model`` for the blocking client."""
     try:
-        result = client.execute(command, timeout=timeout, context=context, target=target)
-    except ExpactiError as error:
-        return _outcome_of_error(command, error)
+        result = client.execute(
+            command, timeout=timeout, context=context, target=target, env=command_environment()
+        )
+    except _NOT_RUN as error:
+        return _did_not_run(command, error)
     return _ran(result, max_output_chars)

@@ -30,7 +30,7 @@ from langgraph.prebuilt import create_react_agent
 from langgraph.warnings import LangGraphDeprecatedSinceV10
 from pydantic import Field
 
-from tests.e2e.test_lifecycle import pending_id
+from tests.e2e.integrations.support import decide, writing
 from tests.support.factories import OrgTokens
 from tests.support.server import ServerProcess
 
@@ -97,23 +97,6 @@ AGENTS = [
     pytest.param(langchain_agent, id="langchain-create_agent"),
 ]
 AgentFactory = Callable[[ScriptedChatModel, ExpactiTool], Any]
-
-
-def writing(path: Path, text: str) -> str:
-    """A command that leaves ``path`` behind when it ran, and prints ``text``."""
-    return f"echo {shlex.quote(text)} | tee {shlex.quote(str(path))}"
-
-
-async def decide(
-    http: httpx.AsyncClient, org: OrgTokens, command: str, verdict: str, note: str | None = None
-) -> None:
-    command_id = await pending_id(http, org, command)
-    response = await http.post(
-        f"/api/v1/commands/{command_id}/{verdict}",
-        json={} if note is None else {"note": note},
-        headers=org.reviewer_headers(),
-    )
-    assert response.status_code == 200, response.text
 
 
 def ask(text: str) -> dict[str, Any]:
@@ -260,3 +243,87 @@ async def test_invalid_input_is_explained_to_the_model_and_nothing_is_asked(
     assert answer.content.startswith("Invalid input for the terminal tool, so nothing ran.")
     listed = await http.get("/api/v1/commands", headers=org.reviewer_headers())
     assert listed.json()["items"] == []
+
+
+async def test_a_reviewers_edit_runs_instead_of_the_original_and_the_model_is_told(
+    server: ServerProcess, org: OrgTokens, http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    original = writing(tmp_path / "original", "everything deleted")
+    edited = writing(tmp_path / "edited", "dry run")
+    model = calling_terminal([original])
+    async with AsyncExpactiClient(server.ws_url, org.agent_token) as client:
+        agent = langchain_agent(model, ExpactiTool(client=client))
+        running = asyncio.create_task(agent.ainvoke(ask("clean up")))
+        await decide(http, org, original, "approve", "dry run first", edited=edited)
+        await asyncio.wait_for(running, 60)
+
+    assert model.tool_result().content == (
+        f"A reviewer edited the command before approving it; ran: {edited}\n"
+        "Reviewer notes: dry run first\n"
+        "dry run"
+    )
+    assert (tmp_path / "edited").read_text() == "dry run\n"
+    assert not (tmp_path / "original").exists()
+
+
+async def test_a_failing_command_reports_its_exit_code_and_the_next_one_still_runs(
+    server: ServerProcess, org: OrgTokens, http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    failing = "echo 'no such target' >&2; exit 3"
+    after = writing(tmp_path / "after", "next")
+    model = calling_terminal([failing, after])
+    async with AsyncExpactiClient(server.ws_url, org.agent_token) as client:
+        agent = langchain_agent(model, ExpactiTool(client=client))
+        running = asyncio.create_task(agent.ainvoke(ask("build")))
+        await decide(http, org, failing, "approve")
+        await decide(http, org, after, "approve")
+        await asyncio.wait_for(running, 60)
+
+    assert model.tool_result().content == (
+        f"$ {failing}\nno such target\nExit code: 3\n\n$ {after}\nnext"
+    )
+
+
+async def test_long_output_is_cut_in_the_middle(
+    server: ServerProcess, org: OrgTokens, http: httpx.AsyncClient
+) -> None:
+    model = calling_terminal(["seq 1 1000"])  # 3,893 characters
+    async with AsyncExpactiClient(server.ws_url, org.agent_token) as client:
+        agent = langchain_agent(model, ExpactiTool(client=client, max_output_chars=100))
+        running = asyncio.create_task(agent.ainvoke(ask("count")))
+        await decide(http, org, "seq 1 1000", "approve")
+        await asyncio.wait_for(running, 60)
+
+    answer = model.tool_result().content
+    assert isinstance(answer, str)
+    head, cut, tail = answer.partition("\n[... 3793 characters cut ...]\n")
+    assert cut
+    assert head.startswith("1\n2\n3\n")
+    assert tail.endswith("\n999\n1000")
+    assert len(head) + len(tail) == 100 - 1  # the last newline is dropped
+
+
+async def test_an_approved_command_never_sees_the_agents_token(
+    server: ServerProcess,
+    org: OrgTokens,
+    http: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("EXPACTI_URL", server.ws_url)  # how the CLI and the docs set it up
+    monkeypatch.setenv("EXPACTI_TOKEN", org.agent_token)
+    monkeypatch.setenv("RELEASE_CHANNEL", "beta")
+    model = calling_terminal(["env"])
+    client = ExpactiClient(server.ws_url, org.agent_token)
+    try:
+        agent = react_agent(model, ExpactiTool(client=client))
+        running = asyncio.create_task(asyncio.to_thread(agent.invoke, ask("show the env")))
+        await decide(http, org, "env", "approve")
+        await asyncio.wait_for(running, 60)
+    finally:
+        await asyncio.to_thread(client.close)
+
+    answer = model.tool_result().content
+    assert isinstance(answer, str)
+    assert "RELEASE_CHANNEL=beta" in answer
+    assert org.agent_token not in answer
+    assert "EXPACTI_URL" not in answer

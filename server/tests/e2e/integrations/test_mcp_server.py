@@ -4,7 +4,6 @@ spawn it, against the real server."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +14,13 @@ import httpx
 import pytest
 from mcp import ClientSession, MCPError, StdioServerParameters, stdio_client, types
 
+from tests.e2e.integrations.support import (
+    commands,
+    decide,
+    status_once_decided,
+    unreachable_url,
+    writing,
+)
 from tests.e2e.test_lifecycle import pending_id
 from tests.support.factories import OrgTokens
 from tests.support.server import ServerProcess
@@ -42,13 +48,6 @@ def text_of(result: types.CallToolResult) -> str:
     [content] = result.content
     assert isinstance(content, types.TextContent)
     return content.text
-
-
-async def commands(http: httpx.AsyncClient, org: OrgTokens) -> list[dict[str, Any]]:
-    response = await http.get("/api/v1/commands", headers=org.reviewer_headers())
-    assert response.status_code == 200, response.text
-    items: list[dict[str, Any]] = response.json()["items"]
-    return items
 
 
 async def test_the_server_lists_one_shell_tool_with_its_schema(
@@ -157,20 +156,10 @@ async def test_a_call_the_client_abandons_withdraws_the_command_on_the_server(
         calling.cancel()  # the client sends notifications/cancelled
         with pytest.raises(asyncio.CancelledError):
             await calling
-        status = await _status_once_decided(http, org, command_id)
+        status = await status_once_decided(http, org, command_id)
 
     assert status == "cancelled"
     assert not marker.exists()
-
-
-async def _status_once_decided(http: httpx.AsyncClient, org: OrgTokens, command_id: str) -> str:
-    for _ in range(500):
-        view = await http.get(f"/api/v1/commands/{command_id}", headers=org.reviewer_headers())
-        status = str(view.json()["status"])
-        if status != "pending":
-            return status
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"{command_id} stayed pending")
 
 
 BAD_ARGUMENTS = [
@@ -221,22 +210,84 @@ async def test_no_decision_in_time_is_an_error_result(
         result = await session.call_tool("shell", {"command": command})
 
     assert result.is_error is True
-    assert text_of(result).startswith(
-        f"No reviewer decided in time, so the command did not run: {command}."
+    assert text_of(result) == (
+        f"No reviewer decided in time (no decision within 1 s), so the command did not run: "
+        f"{command}. It may be asked again later, or done another way."
     )
     assert not marker.exists()
 
 
 async def test_an_unreachable_server_is_an_error_result(tmp_path: Path) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"ws://127.0.0.1:{port}/shell/ws"
+    url = unreachable_url()
     log = tmp_path / "stderr"
     async with mcp_shell(url, "some-agent-token", log, "--connect-timeout", "1") as session:
         result = await session.call_tool("shell", {"command": "ls"})
 
     assert result.is_error is True
     assert text_of(result).startswith(
-        "The approval gate could not decide, so the command did not run: ls."
+        f"The approval gate could not decide (could not connect to {url}"
     )
+    assert text_of(result).endswith("), so the command did not run: ls.")
+
+
+async def test_a_reviewers_edit_runs_instead_of_the_original_and_the_result_says_so(
+    server: ServerProcess, org: OrgTokens, http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    original = writing(tmp_path / "original", "dropped")
+    edited = writing(tmp_path / "edited", "backed up")
+    async with mcp_shell(server.ws_url, org.agent_token, tmp_path / "stderr") as session:
+        calling = asyncio.create_task(session.call_tool("shell", {"command": original}))
+        await decide(http, org, original, "approve", "back up first", edited=edited)
+        result = await asyncio.wait_for(calling, 60)
+
+    assert result.is_error is False
+    assert text_of(result) == (
+        f"A reviewer edited the command before approving it; ran: {edited}\n"
+        "Reviewer notes: back up first\n"
+        "backed up"
+    )
+    assert (tmp_path / "edited").exists()
+    assert not (tmp_path / "original").exists()
+
+
+async def test_a_failing_command_is_an_error_result_with_its_output_and_exit_code(
+    server: ServerProcess, org: OrgTokens, http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    command = "echo 'permission denied' >&2; exit 126"
+    async with mcp_shell(server.ws_url, org.agent_token, tmp_path / "stderr") as session:
+        calling = asyncio.create_task(session.call_tool("shell", {"command": command}))
+        await decide(http, org, command, "approve")
+        result = await asyncio.wait_for(calling, 60)
+
+    assert result.is_error is True
+    assert text_of(result) == "permission denied\nExit code: 126"
+
+
+async def test_long_output_is_cut_in_the_middle(
+    server: ServerProcess, org: OrgTokens, http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    command = "seq 1 10000"  # 48,894 characters; the result keeps 20,000
+    async with mcp_shell(server.ws_url, org.agent_token, tmp_path / "stderr") as session:
+        calling = asyncio.create_task(session.call_tool("shell", {"command": command}))
+        await decide(http, org, command, "approve")
+        result = await asyncio.wait_for(calling, 60)
+
+    assert result.is_error is False
+    head, cut, tail = text_of(result).partition("\n[... 28894 characters cut ...]\n")
+    assert cut
+    assert head.startswith("1\n2\n3\n")
+    assert tail.endswith("\n9999\n10000")
+
+
+async def test_an_approved_command_never_sees_the_token_the_server_was_given(
+    server: ServerProcess, org: OrgTokens, http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    async with mcp_shell(server.ws_url, org.agent_token, tmp_path / "stderr") as session:
+        calling = asyncio.create_task(session.call_tool("shell", {"command": "env"}))
+        await decide(http, org, "env", "approve")
+        result = await asyncio.wait_for(calling, 60)
+
+    output = text_of(result)
+    assert "PATH=" in output  # the rest of the environment is there
+    assert org.agent_token not in output
+    assert "EXPACTI_URL" not in output

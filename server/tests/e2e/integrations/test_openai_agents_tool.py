@@ -8,9 +8,7 @@ exactly what the model was told. A reviewer decides through the HTTP API meanwhi
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
-import shlex
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -41,6 +39,7 @@ from openai.types.responses import (
 )
 from openai.types.responses.response_prompt_param import ResponsePromptParam
 
+from tests.e2e.integrations.support import decide, status_once_decided, writing
 from tests.e2e.test_lifecycle import pending_id
 from tests.support.factories import OrgTokens
 from tests.support.server import ServerProcess
@@ -124,22 +123,6 @@ def agent_with(model: ScriptedModel, tool: FunctionTool) -> Agent[Any]:
     return Agent(name="ops", instructions="Run what is asked.", model=model, tools=[tool])
 
 
-def writing(path: Path, text: str) -> str:
-    return f"echo {shlex.quote(text)} | tee {shlex.quote(str(path))}"
-
-
-async def decide(
-    http: httpx.AsyncClient, org: OrgTokens, command: str, verdict: str, note: str | None = None
-) -> None:
-    command_id = await pending_id(http, org, command)
-    response = await http.post(
-        f"/api/v1/commands/{command_id}/{verdict}",
-        json={} if note is None else {"note": note},
-        headers=org.reviewer_headers(),
-    )
-    assert response.status_code == 200, response.text
-
-
 async def test_an_approved_command_runs_and_its_output_reaches_the_model(
     server: ServerProcess, org: OrgTokens, http: httpx.AsyncClient, tmp_path: Path
 ) -> None:
@@ -201,23 +184,94 @@ async def test_a_call_the_agent_gives_up_on_is_withdrawn_and_never_runs(
     model = calling_shell(command)
     client = ExpactiClient(server.ws_url, org.agent_token)
     try:
-        # The SDK's own per-call timeout cancels the call while nobody has decided yet.
-        tool = dataclasses.replace(expacti_shell_tool(client), timeout_seconds=1.0)
-        await asyncio.wait_for(Runner.run(agent_with(model, tool), "do it later"), 60)
-        for _ in range(200):
-            cancelled = await http.get(
-                "/api/v1/commands", params={"status": "cancelled"}, headers=org.reviewer_headers()
-            )
-            if [item for item in cancelled.json()["items"] if item["command"] == command]:
-                break
-            await asyncio.sleep(0.05)
-        else:
-            raise AssertionError("the abandoned command was never withdrawn")
+        running = asyncio.create_task(
+            Runner.run(agent_with(model, expacti_shell_tool(client)), "go")
+        )
+        command_id = await pending_id(http, org, command)
+        running.cancel()  # the agent gives up while nobody has decided yet
+        with pytest.raises(asyncio.CancelledError):
+            await running
+        status = await status_once_decided(http, org, command_id)
     finally:
         await asyncio.to_thread(client.close)
 
-    assert "timed out" in model.tool_output()
+    assert status == "cancelled"
+    assert len(model.inputs) == 1  # the model never got a result for the call
     assert not (tmp_path / "late").exists()
+
+
+async def test_a_reviewers_edit_runs_instead_of_the_original_and_the_model_is_told(
+    server: ServerProcess, org: OrgTokens, http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    original = writing(tmp_path / "original", "restarted prod")
+    edited = writing(tmp_path / "edited", "restarted staging")
+    model = calling_shell(original)
+    async with AsyncExpactiClient(server.ws_url, org.agent_token) as client:
+        running = asyncio.create_task(
+            Runner.run(agent_with(model, expacti_shell_tool(client)), "restart")
+        )
+        await decide(http, org, original, "approve", edited=edited)
+        await asyncio.wait_for(running, 60)
+
+    assert model.tool_output() == (
+        f"A reviewer edited the command before approving it; ran: {edited}\nrestarted staging"
+    )
+    assert (tmp_path / "edited").exists()
+    assert not (tmp_path / "original").exists()
+
+
+async def test_a_failing_command_reports_its_exit_code(
+    server: ServerProcess, org: OrgTokens, http: httpx.AsyncClient
+) -> None:
+    command = "echo 'disk full'; exit 28"
+    model = calling_shell(command)
+    async with AsyncExpactiClient(server.ws_url, org.agent_token) as client:
+        running = asyncio.create_task(
+            Runner.run(agent_with(model, expacti_shell_tool(client)), "copy")
+        )
+        await decide(http, org, command, "approve")
+        await asyncio.wait_for(running, 60)
+
+    assert model.tool_output() == "disk full\nExit code: 28"
+
+
+async def test_long_output_is_cut_in_the_middle(
+    server: ServerProcess, org: OrgTokens, http: httpx.AsyncClient
+) -> None:
+    model = calling_shell("seq 1 1000")  # 3,893 characters
+    async with AsyncExpactiClient(server.ws_url, org.agent_token) as client:
+        tool = expacti_shell_tool(client, max_output_chars=100)
+        running = asyncio.create_task(Runner.run(agent_with(model, tool), "count"))
+        await decide(http, org, "seq 1 1000", "approve")
+        await asyncio.wait_for(running, 60)
+
+    head, cut, tail = model.tool_output().partition("\n[... 3793 characters cut ...]\n")
+    assert cut
+    assert head.startswith("1\n2\n3\n")
+    assert tail.endswith("\n999\n1000")
+
+
+async def test_an_approved_command_never_sees_the_agents_token(
+    server: ServerProcess,
+    org: OrgTokens,
+    http: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("EXPACTI_URL", server.ws_url)
+    monkeypatch.setenv("EXPACTI_TOKEN", org.agent_token)
+    monkeypatch.setenv("RELEASE_CHANNEL", "beta")
+    model = calling_shell("env")
+    async with AsyncExpactiClient(server.ws_url, org.agent_token) as client:
+        running = asyncio.create_task(
+            Runner.run(agent_with(model, expacti_shell_tool(client)), "show the env")
+        )
+        await decide(http, org, "env", "approve")
+        await asyncio.wait_for(running, 60)
+
+    output = model.tool_output()
+    assert "RELEASE_CHANNEL=beta" in output
+    assert org.agent_token not in output
+    assert "EXPACTI_URL" not in output
 
 
 @pytest.mark.parametrize(
