@@ -14,13 +14,8 @@ from typing import Any
 import pytest
 from websockets.asyncio.server import ServerConnection
 
-from expacti._claude_code import (
-    HookSettings,
-    ShellToolCall,
-    answer_event,
-    answer_for,
-    deny,
-)
+from expacti._claude_code import ShellToolCall, answer_for, deny
+from expacti._claude_code_hook import HookSettings, answer_event
 from factories import make_decision
 from peer import TOKEN, Peer, accepted, decision, fake_server, send, wait_for
 
@@ -54,14 +49,14 @@ def test_an_approval_allows_and_passes_reviewer_notes_to_claude() -> None:
     assert output(answer_for(CALL, approved, apply_edits=False)) == {
         "hookEventName": "PreToolUse",
         "permissionDecision": "allow",
-        "permissionDecisionReason": "expacti: approved by alice.",
+        "permissionDecisionReason": "expacti: Approved by alice.",
     }
     noted = make_decision(approved=True, decision="approved", reviewer="alice", notes="once")
     assert output(answer_for(CALL, noted, apply_edits=False)) == {
         "hookEventName": "PreToolUse",
         "permissionDecision": "allow",
-        "permissionDecisionReason": "expacti: approved by alice. Reviewer notes: once",
-        "additionalContext": "expacti: approved by alice. Reviewer notes: once",
+        "permissionDecisionReason": "expacti: Approved by alice. Reviewer notes: once",
+        "additionalContext": "expacti: Approved by alice. Reviewer notes: once",
     }
 
 
@@ -75,7 +70,7 @@ def test_a_whitelisted_command_is_allowed_naming_the_rule() -> None:
         rule_id="wl_7",
     )
     assert output(answer_for(CALL, listed, apply_edits=False))["permissionDecisionReason"] == (
-        "expacti: whitelisted (rule wl_7)"
+        "expacti: Whitelisted (rule wl_7)."
     )
 
 
@@ -84,19 +79,19 @@ def test_a_whitelisted_command_is_allowed_naming_the_rule() -> None:
     [
         (
             {"decision": "denied", "reviewer": "bob", "notes": "not on a Friday"},
-            "expacti: the command was denied by bob and did not run. Reason: not on a Friday",
+            "expacti: The command was denied by bob and did not run. Reason: not on a Friday",
         ),
         (
             {"decision": "denied", "reviewer": "bob", "notes": None},
-            "expacti: the command was denied by bob and did not run. No reason was given.",
+            "expacti: The command was denied by bob and did not run. No reason was given.",
         ),
         (
             {"decision": "cancelled", "reviewer": None, "notes": "agent went away"},
-            "expacti: the command was cancelled and did not run. Reason: agent went away",
+            "expacti: The command was cancelled and did not run. Reason: agent went away",
         ),
         (
             {"decision": "timed_out", "reviewer": None, "notes": None},
-            "expacti: no reviewer decided in time, so the command did not run. It may be "
+            "expacti: No reviewer decided in time, so the command did not run. It may be "
             "asked again later, or done another way.",
         ),
     ],
@@ -127,7 +122,7 @@ def test_an_edit_denies_the_original_and_names_the_approved_command_by_default()
     assert output(answer_for(CALL, EDITED, apply_edits=False)) == {
         "hookEventName": "PreToolUse",
         "permissionDecision": "deny",
-        "permissionDecisionReason": "expacti: the command did not run: alice approved only an "
+        "permissionDecisionReason": "expacti: The command did not run: alice approved only an "
         "edited version of it. Reviewer notes: plan first\n"
         "To go ahead, run exactly this command instead:\nterraform plan",
     }
@@ -137,7 +132,7 @@ def test_an_edit_can_rewrite_the_call_keeping_the_rest_of_its_input() -> None:
     answer = output(answer_for(CALL, EDITED, apply_edits=True))
     assert answer["permissionDecision"] == "allow"
     assert answer["permissionDecisionReason"] == (
-        "expacti: approved with an edit by alice:\nterraform plan"
+        "expacti: Approved with an edit by alice:\nterraform plan"
     )
     assert answer["updatedInput"] == {
         "command": "terraform plan",
@@ -145,7 +140,8 @@ def test_an_edit_can_rewrite_the_call_keeping_the_rest_of_its_input() -> None:
         "timeout": 600000,
     }
     assert answer["additionalContext"] == (
-        "expacti: alice edited the command before approving it. Reviewer notes: plan first\n"
+        "expacti: The command was edited by alice before it was approved. Reviewer notes: "
+        "plan first\n"
         "What runs instead is:\nterraform plan"
     )
 
@@ -155,11 +151,11 @@ def test_an_edit_can_rewrite_the_call_keeping_the_rest_of_its_input() -> None:
     [
         (
             HookSettings(url=None, token="t"),
-            "expacti: no server URL: set EXPACTI_URL or pass --url",
+            "expacti: No server URL: set EXPACTI_URL or pass --url",
         ),
         (
             HookSettings(url="ws://127.0.0.1:1/shell/ws", token=None),
-            "expacti: no agent token: set EXPACTI_TOKEN or pass --token",
+            "expacti: No agent token: set EXPACTI_TOKEN or pass --token",
         ),
         (
             HookSettings(url="http://example.com", token="t"),
@@ -167,7 +163,7 @@ def test_an_edit_can_rewrite_the_call_keeping_the_rest_of_its_input() -> None:
         ),
         (
             HookSettings(url="ws://127.0.0.1:1/shell/ws", token="two words"),
-            "expacti: the token must be a non-empty string without whitespace",
+            "expacti: The token must be a non-empty string without whitespace",
         ),
     ],
 )

@@ -78,7 +78,14 @@ REFUSED = [
     pytest.param("{", "the hook input is not valid JSON", id="truncated"),
     pytest.param("", "the hook input is not valid JSON", id="empty"),
     pytest.param("[1, 2]", "the hook input is not a JSON object", id="array"),
-    pytest.param("[" * 100_000, "the hook input is not valid JSON", id="deeply-nested"),
+    pytest.param("[" * 100_000, "the hook input is nested too deeply to read", id="deeply-nested"),
+    pytest.param(
+        json.dumps(event(tool_input={"command": "ls", "timeout": 0})).replace(
+            '"timeout": 0', '"timeout": ' + "9" * 5000
+        ),
+        "the hook input could not be read as JSON (Exceeds the limit",
+        id="5000-digit-integer",
+    ),
     pytest.param(
         json.dumps(event(hook_event_name="PostToolUse")),
         "this hook answers PreToolUse events only, not 'PostToolUse'",
@@ -127,7 +134,7 @@ def test_anything_but_a_shell_command_is_refused_with_a_reason(text: str, says: 
 
 
 def test_an_edit_or_write_is_refused_with_the_matcher_to_use() -> None:
-    with pytest.raises(HookEventError, match='set its matcher to "Bash"'):
+    with pytest.raises(HookEventError, match=r'set its matcher to "Bash\|PowerShell"'):
         parse(tool_name="Write", tool_input={"file_path": "/x", "content": ""})
 
 

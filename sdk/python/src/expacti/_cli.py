@@ -18,8 +18,9 @@ for how the user's terminal is connected to it.
 is, 3 when none is, 125 when expacti failed, 2 on a usage error.
 
 ``hook claude-code`` answers one Claude Code PreToolUse event from stdin with allow or deny
-on stdout (``_claude_code``); it exits 0 with an answer whatever happened (2, which Claude
-Code also takes as "block", only for bad arguments or when stdout cannot be written).
+on stdout (``_claude_code_hook``); it exits 0 with an answer whatever happened (2, which Claude
+Code also takes as "block", only for bad arguments or when stdout cannot be written): any
+other status, or no answer, would let the command through.
 
 ``mcp`` serves the gated ``shell`` tool over stdio (``_mcp_server``) until the client hangs
 up: exit status 0; 2 usage error; 125 expacti failed (the ``mcp`` package is missing).
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -37,12 +39,14 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Final
 
-from . import _claude_code
+from . import _claude_code, _claude_code_hook
 from ._async_client import AsyncExpactiClient
 from ._client import ExpactiClient
 from ._errors import CommandDeniedException, CommandTimeoutException, ExpactiError
 from ._execution import Execution, ExecutionResult, exit_status
+from ._not_run import refused_line, timed_out_line
 from ._oversight import Oversight, WorkingHours
+from ._pending import MAX_TIMEOUT_SECONDS
 from ._version import __version__
 
 __all__ = ["describe_oversight", "exit_status", "failure", "main", "oversight_json"]
@@ -74,16 +78,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_USAGE
 
 
-def _client(args: argparse.Namespace, parser: argparse.ArgumentParser) -> ExpactiClient | int:
-    """The client for ``--url``/``--token`` (or the environment), or the usage error status."""
-    url = args.url or os.environ.get("EXPACTI_URL")
-    token = args.token or os.environ.get("EXPACTI_TOKEN")
+def _credentials(args: argparse.Namespace) -> tuple[str | None, str | None]:
+    """The server URL and agent token: ``--url``/``--token``, else the environment."""
+    return args.url or os.environ.get("EXPACTI_URL"), args.token or os.environ.get("EXPACTI_TOKEN")
+
+
+def _required_credentials(
+    args: argparse.Namespace, parser: argparse.ArgumentParser
+) -> tuple[str, str] | int:
+    """``_credentials``, or the usage error status when one is missing."""
+    url, token = _credentials(args)
     if not url:
         return _usage_error(parser, "no server URL: pass --url or set EXPACTI_URL")
     if not token:
         return _usage_error(parser, "no agent token: pass --token or set EXPACTI_TOKEN")
+    return url, token
+
+
+def _client(args: argparse.Namespace, parser: argparse.ArgumentParser) -> ExpactiClient | int:
+    """The client for ``--url``/``--token`` (or the environment), or the usage error status."""
+    credentials = _required_credentials(args, parser)
+    if isinstance(credentials, int):
+        return credentials
     try:
-        return ExpactiClient(url=url, token=token)
+        return ExpactiClient(*credentials)
     except ValueError as exc:
         return _usage_error(parser, str(exc))
 
@@ -164,38 +182,44 @@ def _oversight(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
 
 
 def _hook_claude_code(args: argparse.Namespace) -> int:
+    writer = _claude_code_hook.AnswerWriter()
     try:
-        timeout = _env_timeout(args.timeout, maximum=_claude_code.MAX_TIMEOUT)
-    except ValueError as exc:
-        answer = _claude_code.deny(f"{exc}. The command did not run.")
-    else:
-        settings = _claude_code.HookSettings(
-            url=args.url or os.environ.get("EXPACTI_URL"),
-            token=args.token or os.environ.get("EXPACTI_TOKEN"),
-            timeout=_claude_code.DEFAULT_TIMEOUT if timeout is None else timeout,
-            connect_timeout=args.connect_timeout,
-            target=args.target,
-            apply_edits=args.edits == "rewrite",
-        )
-        answer = _claude_code.answer_stdin(getattr(sys.stdin, "buffer", None), settings)
-    try:
-        print(json.dumps(answer.to_json()), flush=True)
-    except OSError as exc:  # Claude Code reads exit 2 as "block", with stderr as the reason
-        _say(f"could not write the hook's answer ({exc}); the command must not run")
+        _answer_hook(args, writer)
+    except BaseException as exc:  # the last resort: even a bug in the hook answers deny
+        with contextlib.suppress(BaseException):
+            writer(_claude_code.internal_error(exc))
+    if writer.status is None:  # not even that answer could be given
+        with contextlib.suppress(BaseException):
+            _say("the hook could not answer; the command must not run")
         return EXIT_USAGE
-    return 0
+    return writer.status
+
+
+def _answer_hook(args: argparse.Namespace, writer: _claude_code_hook.AnswerWriter) -> None:
+    try:
+        timeout = _env_timeout(args.timeout, maximum=_claude_code_hook.MAX_TIMEOUT)
+    except ValueError as exc:
+        writer(_claude_code.deny(f"{exc}. The command did not run."))
+        return
+    url, token = _credentials(args)
+    settings = _claude_code_hook.HookSettings(
+        url=url,
+        token=token,
+        timeout=_claude_code_hook.DEFAULT_TIMEOUT if timeout is None else timeout,
+        connect_timeout=args.connect_timeout,
+        target=args.target,
+        apply_edits=args.edits == "rewrite",
+    )
+    _claude_code_hook.answer_stdin(getattr(sys.stdin, "buffer", None), settings, on_answer=writer)
 
 
 def _mcp(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    url = args.url or os.environ.get("EXPACTI_URL")
-    token = args.token or os.environ.get("EXPACTI_TOKEN")
-    if not url:
-        return _usage_error(parser, "no server URL: pass --url or set EXPACTI_URL")
-    if not token:
-        return _usage_error(parser, "no agent token: pass --token or set EXPACTI_TOKEN")
+    credentials = _required_credentials(args, parser)
+    if isinstance(credentials, int):
+        return credentials
     try:
-        timeout = _env_timeout(args.timeout, maximum=600.0)
-        client = AsyncExpactiClient(url, token, reconnect_timeout=args.connect_timeout)
+        timeout = _env_timeout(args.timeout, maximum=MAX_TIMEOUT_SECONDS)
+        client = AsyncExpactiClient(*credentials, reconnect_timeout=args.connect_timeout)
     except ValueError as exc:
         return _usage_error(parser, str(exc))
     try:
@@ -289,15 +313,9 @@ def _hours(hours: WorkingHours) -> str:
 def failure(exc: BaseException) -> tuple[int, str]:
     """The exit status and one-line message for an error raised before the command ran."""
     if isinstance(exc, CommandDeniedException):
-        verb = "cancelled" if exc.decision.decision == "cancelled" else "denied"
-        by = f" by {exc.reviewer}" if exc.reviewer else ""
-        why = f": {exc.notes}" if exc.notes else ""
-        return EXIT_DENIED, f"{verb}{by}{why}"
+        return EXIT_DENIED, refused_line(exc.decision)
     if isinstance(exc, CommandTimeoutException):
-        if exc.decision is None:
-            return EXIT_TIMEOUT, "timed out: no decision before the deadline; cancelled"
-        why = exc.decision.notes or "no decision in time"
-        return EXIT_TIMEOUT, f"timed out: {why}"
+        return EXIT_TIMEOUT, timed_out_line(exc.decision)
     if isinstance(exc, ExpactiError):
         return EXIT_FAILED, str(exc)
     return EXIT_FAILED, f"internal error: {type(exc).__name__}: {exc}"
@@ -328,8 +346,8 @@ def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentPars
         "--timeout",
         type=_seconds,
         metavar="S",
-        help="seconds a human has to decide: more than 0, at most 600 (default: the "
-        "organisation's policy)",
+        help=f"seconds a human has to decide: more than 0, at most {MAX_TIMEOUT_SECONDS} "
+        "(default: the organisation's policy)",
     )
     run.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD ARGS...")
     oversight = subcommands.add_parser(
@@ -359,8 +377,8 @@ def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentPars
         "--timeout",
         type=_seconds,
         metavar="S",
-        help="seconds a human has to decide each command: more than 0, at most 600 "
-        "(default: $EXPACTI_TIMEOUT, else the organisation's policy)",
+        help="seconds a human has to decide each command: more than 0, at most "
+        f"{MAX_TIMEOUT_SECONDS} (default: $EXPACTI_TIMEOUT, else the organisation's policy)",
     )
     mcp.add_argument(
         "--connect-timeout",
@@ -392,20 +410,20 @@ def _add_hook(subcommands: Any, server: argparse.ArgumentParser) -> None:
     claude.add_argument("--target", help="the host, cluster or environment the commands are for")
     claude.add_argument(
         "--timeout",
-        type=lambda text: _bounded(text, _claude_code.MAX_TIMEOUT),
+        type=lambda text: _bounded(text, _claude_code_hook.MAX_TIMEOUT),
         metavar="S",
         help="seconds a human has to decide: more than 0, at most "
-        f"{_claude_code.MAX_TIMEOUT:.0f} (default: $EXPACTI_TIMEOUT, else "
-        f"{_claude_code.DEFAULT_TIMEOUT:.0f}); keep Claude Code's hook timeout above it",
+        f"{_claude_code_hook.MAX_TIMEOUT:.0f} (default: $EXPACTI_TIMEOUT, else "
+        f"{_claude_code_hook.DEFAULT_TIMEOUT:.0f}); keep Claude Code's hook timeout above it",
     )
     claude.add_argument(
         "--connect-timeout",
-        type=lambda text: _bounded(text, _claude_code.MAX_CONNECT_TIMEOUT),
-        default=_claude_code.DEFAULT_CONNECT_TIMEOUT,
+        type=lambda text: _bounded(text, _claude_code_hook.MAX_CONNECT_TIMEOUT),
+        default=_claude_code_hook.DEFAULT_CONNECT_TIMEOUT,
         metavar="S",
         help="seconds to keep trying to reach the server before denying: at most "
-        f"{_claude_code.MAX_CONNECT_TIMEOUT:.0f} (default "
-        f"{_claude_code.DEFAULT_CONNECT_TIMEOUT:.0f})",
+        f"{_claude_code_hook.MAX_CONNECT_TIMEOUT:.0f} (default "
+        f"{_claude_code_hook.DEFAULT_CONNECT_TIMEOUT:.0f})",
     )
     claude.add_argument(
         "--edits",
@@ -417,7 +435,7 @@ def _add_hook(subcommands: Any, server: argparse.ArgumentParser) -> None:
 
 
 def _seconds(text: str) -> float:
-    return _bounded(text, 600.0)
+    return _bounded(text, MAX_TIMEOUT_SECONDS)
 
 
 def _bounded(text: str, maximum: float) -> float:

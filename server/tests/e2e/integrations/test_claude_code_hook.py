@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.e2e.integrations.support import commands, decide, unreachable_url
 from tests.e2e.test_lifecycle import pending_id
 from tests.support.factories import OrgTokens
 from tests.support.server import ServerProcess
@@ -69,19 +69,11 @@ async def ask(server: ServerProcess, org: OrgTokens, event: str, *args: str) -> 
     return await Hook.start(server.ws_url, org.agent_token, event, *args)
 
 
-async def commands(http: httpx.AsyncClient, org: OrgTokens) -> list[dict[str, Any]]:
-    response = await http.get("/api/v1/commands", headers=org.reviewer_headers())
-    assert response.status_code == 200, response.text
-    items: list[dict[str, Any]] = response.json()["items"]
-    return items
-
-
 async def test_an_approved_command_is_allowed_and_reviewers_saw_claudes_context(
     server: ServerProcess, org: OrgTokens, http: httpx.AsyncClient
 ) -> None:
     hook = await ask(server, org, recorded("pre_tool_use_bash_migrate.json"))
     command_id = await pending_id(http, org, "npm run db:migrate -- --env staging")
-    assert hook.process.returncode is None  # Claude Code waits: the hook blocks until decided
 
     view = await http.get(f"/api/v1/commands/{command_id}", headers=org.reviewer_headers())
     assert view.json()["context"] == {
@@ -100,11 +92,13 @@ async def test_an_approved_command_is_allowed_and_reviewers_saw_claudes_context(
     )
     assert approved.status_code == 200, approved.text
 
+    # The note was written after the command was pending: only a hook that waited for the
+    # reviewer can pass it on, so Claude Code did not get an answer before the decision.
     assert await hook.answer() == {
         "hookEventName": "PreToolUse",
         "permissionDecision": "allow",
-        "permissionDecisionReason": "expacti: approved by alice. Reviewer notes: staging only",
-        "additionalContext": "expacti: approved by alice. Reviewer notes: staging only",
+        "permissionDecisionReason": "expacti: Approved by alice. Reviewer notes: staging only",
+        "additionalContext": "expacti: Approved by alice. Reviewer notes: staging only",
     }
 
 
@@ -123,7 +117,7 @@ async def test_a_denied_command_is_denied_with_the_reviewers_reason(
     assert await hook.answer() == {
         "hookEventName": "PreToolUse",
         "permissionDecision": "deny",
-        "permissionDecisionReason": "expacti: the command was denied by alice and did not run. "
+        "permissionDecisionReason": "expacti: The command was denied by alice and did not run. "
         "Reason: keep the cache, it takes an hour to rebuild",
     }
 
@@ -140,7 +134,7 @@ async def test_a_whitelisted_command_is_allowed_without_a_human(
     answer = await hook.answer()  # nobody approves anything in this test
 
     assert answer["permissionDecision"] == "allow"
-    assert answer["permissionDecisionReason"].startswith("expacti: whitelisted (rule ")
+    assert answer["permissionDecisionReason"].startswith("expacti: Whitelisted (rule ")
     [command] = await commands(http, org)
     assert (command["command"], command["whitelisted"], command["reviewer"]) == (
         "git status",
@@ -154,18 +148,18 @@ async def test_an_edit_denies_the_original_and_names_the_command_to_run_instead(
 ) -> None:
     event = recorded("pre_tool_use_bash_terraform.json")
     hook = await ask(server, org, event)
-    await _approve_edited(http, org, "terraform apply -auto-approve", "terraform plan")
+    await decide(http, org, "terraform apply -auto-approve", "approve", edited="terraform plan")
 
     assert await hook.answer() == {
         "hookEventName": "PreToolUse",
         "permissionDecision": "deny",
-        "permissionDecisionReason": "expacti: the command did not run: alice approved only "
+        "permissionDecisionReason": "expacti: The command did not run: alice approved only "
         "an edited version of it.\nTo go ahead, run exactly this command instead:\n"
         "terraform plan",
     }
 
     rewriting = await ask(server, org, event, "--edits", "rewrite")
-    await _approve_edited(http, org, "terraform apply -auto-approve", "terraform plan")
+    await decide(http, org, "terraform apply -auto-approve", "approve", edited="terraform plan")
     answer = await rewriting.answer()
     assert answer["permissionDecision"] == "allow"
     # updatedInput replaces the whole tool_input: everything but the command is echoed.
@@ -178,36 +172,30 @@ async def test_an_edit_denies_the_original_and_names_the_command_to_run_instead(
     assert "terraform plan" in answer["additionalContext"]
 
 
-async def _approve_edited(
-    http: httpx.AsyncClient, org: OrgTokens, command: str, edited: str
-) -> None:
-    command_id = await pending_id(http, org, command)
-    approved = await http.post(
-        f"/api/v1/commands/{command_id}/approve",
-        json={"command": edited},
-        headers=org.reviewer_headers(),
-    )
-    assert approved.status_code == 200, approved.text
-
-
 NOT_ASKED = [
     pytest.param(
         recorded("pre_tool_use_bash_migrate.json")[:150], "not valid JSON", id="truncated-json"
     ),
     pytest.param(
         recorded("post_tool_use_bash.json"),
-        "answers PreToolUse events only, not 'PostToolUse'",
+        "This hook answers PreToolUse events only, not 'PostToolUse'",
         id="wrong-event",
     ),
     pytest.param(
         recorded("pre_tool_use_write.json"),
-        "gates shell commands (Bash, PowerShell), not 'Write'",
+        "This hook gates shell commands (Bash, PowerShell), not 'Write'",
         id="other-tool",
     ),
     pytest.param(
         recorded("pre_tool_use_bash_no_command.json"),
-        "the Bash call has no command",
+        "The Bash call has no command",
         id="missing-command",
+    ),
+    pytest.param(
+        # Valid JSON, but Python refuses integers over 4,300 digits (a ValueError).
+        recorded("pre_tool_use_bash_terraform.json").replace("600000", "9" * 5000),
+        "The hook input could not be read as JSON (Exceeds the limit (4300 digits)",
+        id="5000-digit-integer",
     ),
 ]
 
@@ -232,21 +220,21 @@ async def test_no_decision_in_time_is_a_deny_and_the_command_times_out(
     hook = await ask(server, org, recorded("pre_tool_use_bash_migrate.json"), "--timeout", "1")
     answer = await hook.answer()
 
-    assert answer["permissionDecision"] == "deny"
-    assert answer["permissionDecisionReason"].startswith("expacti: no reviewer decided in time")
+    # The server's own deadline (1 s) ends the wait, long before the client's (1 s + grace)
+    # or the hook's watchdog: the server times the command out and says so.
+    assert answer == {
+        "hookEventName": "PreToolUse",
+        "permissionDecision": "deny",
+        "permissionDecisionReason": "expacti: No reviewer decided in time (no decision "
+        "within 1 s), so the command did not run. It may be asked again later, or done "
+        "another way.",
+    }
     [command] = await commands(http, org)
-    assert command["status"] in ("timed_out", "cancelled")
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
+    assert command["status"] == "timed_out"
 
 
 async def test_an_unreachable_server_is_a_deny() -> None:
-    url = f"ws://127.0.0.1:{_closed_port()}/shell/ws"
+    url = unreachable_url()
     hook = await Hook.start(
         url,
         "some-agent-token",
@@ -258,9 +246,9 @@ async def test_an_unreachable_server_is_a_deny() -> None:
 
     assert answer["permissionDecision"] == "deny"
     assert answer["permissionDecisionReason"].startswith(
-        f"expacti: the approval gate could not decide (could not connect to {url}"
+        f"expacti: The approval gate could not decide (could not connect to {url}"
     )
-    assert answer["permissionDecisionReason"].endswith("so the command did not run.")
+    assert answer["permissionDecisionReason"].endswith("), so the command did not run.")
 
 
 async def test_a_refused_token_is_a_deny(
@@ -272,5 +260,7 @@ async def test_a_refused_token_is_a_deny(
     answer = await hook.answer()
 
     assert answer["permissionDecision"] == "deny"
-    assert "the approval gate could not decide" in answer["permissionDecisionReason"]
+    assert answer["permissionDecisionReason"].startswith(
+        "expacti: The approval gate could not decide (the server refused the token"
+    )
     assert await commands(http, org) == []
