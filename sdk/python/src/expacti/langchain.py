@@ -2,14 +2,18 @@
 
     from expacti import ExpactiClient
     from expacti.langchain import ExpactiTool
+    from langchain.agents import create_agent
 
-    tools = [ExpactiTool(client=ExpactiClient(url=URL, token=TOKEN))]
+    with ExpactiClient(url=URL, token=TOKEN) as client:
+        agent = create_agent(model, [ExpactiTool(client=client)])
+        agent.invoke({"messages": [("user", "tag the release")]})
 
 It takes the place of ``langchain_community``'s ``ShellTool``: the same name
 (``terminal``) and input (``{"commands": [...]}``, a list or one string), so a prompt or
 agent written for that tool works unchanged. Each command goes to the gate in order and
 runs only once approved. The model gets the output, or the reviewer's reason when a
 command was denied; a command that did not run stops the rest, which do not run either.
+Approved commands run without the agent's ``EXPACTI_TOKEN`` and ``EXPACTI_URL``.
 
 Needs ``pip install 'expacti[langchain]'`` (``langchain-core``).
 """

@@ -1,14 +1,17 @@
 """expacti_shell_tool: a ``shell`` function tool for the OpenAI Agents SDK, gated by a human.
 
-    from agents import Agent
+    from agents import Agent, Runner
     from expacti import AsyncExpactiClient
     from expacti.openai_agents import expacti_shell_tool
 
-    agent = Agent(name="ops", tools=[expacti_shell_tool(AsyncExpactiClient(URL, TOKEN))])
+    async with AsyncExpactiClient(URL, TOKEN) as client:
+        agent = Agent(name="ops", tools=[expacti_shell_tool(client)])
+        result = await Runner.run(agent, "free some space on /var")
 
 The model calls ``shell`` with ``{"command": "..."}``; the command runs only once a
-reviewer approved it, and the model gets its output, or the reviewer's reason when it was
-denied. Needs ``pip install 'expacti[openai-agents]'``.
+reviewer approved it (without the agent's ``EXPACTI_TOKEN`` and ``EXPACTI_URL`` in its
+environment), and the model gets its output, or the reviewer's reason when it was denied.
+Needs ``pip install 'expacti[openai-agents]'``.
 """
 
 from __future__ import annotations
