@@ -400,12 +400,13 @@ def _add_hook(subcommands: Any, server: argparse.ArgumentParser) -> None:
     claude = agents.add_parser(
         "claude-code",
         parents=[server],
-        help="Claude Code's PreToolUse hook for Bash commands",
+        help="Claude Code's PreToolUse hook for Bash and PowerShell commands",
         description="Read one Claude Code PreToolUse event from stdin, ask for approval of "
-        "its Bash command, and print allow or deny in Claude Code's hook output format. "
+        "its shell command, and print allow or deny in Claude Code's hook output format. "
         "Anything but an approval is a deny with the reason; Claude Code runs the command.",
-        epilog="exit status: 0 with the answer on stdout; 2 for bad arguments (Claude Code "
-        "then blocks the call with the message on stderr)",
+        epilog="exit status: 0 with the answer on stdout; 2 for bad arguments, or when the "
+        "answer cannot be written (Claude Code then blocks the call with the message on "
+        "stderr)",
     )
     claude.add_argument("--target", help="the host, cluster or environment the commands are for")
     claude.add_argument(

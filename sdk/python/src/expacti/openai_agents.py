@@ -71,9 +71,9 @@ def expacti_shell_tool(
     ``context`` is shown to reviewers with every command, e.g. ``{"agent": "ops"}``.
 
     The model gets the command's output (with its exit code when not 0), or why it did not
-    run: denied (with the reviewer's reason), not decided in time, or the gate could not be
-    reached. Cancelling the call (an agent's tool timeout, say) withdraws the request, or
-    kills the command if it is running.
+    run: denied (with the reviewer's reason), not decided in time, the gate could not be
+    reached, too large to submit, or approved but unable to start. Cancelling the call (an
+    agent's tool timeout, say) withdraws the request, or kills the command if it is running.
     """
     if not isinstance(client, AsyncExpactiClient | ExpactiClient):
         raise TypeError(
