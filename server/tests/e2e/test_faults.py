@@ -7,6 +7,7 @@ import json
 import signal
 import socket
 from collections.abc import AsyncIterator
+from contextlib import suppress
 
 import httpx
 import pytest
@@ -235,11 +236,52 @@ async def test_a_revoked_token_stops_working_on_an_open_socket(
         )
         assert credential_id is not None
         await revoke_credential(conn, credential_id=credential_id)
-    await asyncio.sleep(5.2)  # the socket re-checks its token at most every 5 s
-    await agent.send({"type": "submit", "request_id": "rv-2", "command": "echo after"})
-    reply = await agent.recv()
-    assert (reply["type"], reply["code"]) == ("error", "unauthenticated")
+    # A busy agent: it keeps submitting until the socket's re-check (every 5 s) refuses it.
+    reply: dict[str, object] = {"type": "accepted"}
+    for attempt in range(200):
+        with suppress(websockets.ConnectionClosed):  # closed already: its error frame waits
+            await agent.send({"type": "submit", "request_id": f"rv-busy-{attempt}", "command": "x"})
+        reply = await agent.recv()
+        if reply["type"] != "accepted":
+            break
+        await asyncio.sleep(0.1)
+    assert (reply["type"], reply.get("code")) == ("error", "unauthenticated")
     with pytest.raises(websockets.ConnectionClosed):
         await agent.recv()
     listing = await http.get("/api/v1/commands", headers=org.reviewer_headers())
-    assert [i["request_id"] for i in listing.json()["items"]] == ["rv-1"]
+    stored = [i["request_id"] for i in listing.json()["items"]]
+    assert "rv-1" in stored
+    assert f"rv-busy-{attempt}" not in stored  # the refused submit was not stored
+
+
+async def test_a_silent_agent_waiting_for_a_decision_is_cut_off_when_its_token_is_revoked(
+    server: ServerProcess, org: OrgTokens, server_db: Database, http: httpx.AsyncClient
+) -> None:
+    from sqlalchemy import select
+
+    from expacti_server.identity.models import Credential
+    from expacti_server.identity.secrets import hash_secret
+    from expacti_server.identity.service import revoke_credential
+
+    agent = await RawAgent.connect(server.ws_url, org.agent_token)
+    accepted = await agent.submit("rv-silent", "echo waiting")
+    assert accepted["type"] == "accepted"
+    async with server_db.write() as conn:
+        credential_id = await conn.scalar(
+            select(Credential.id).where(Credential.secret_hash == hash_secret(org.agent_token))
+        )
+        assert credential_id is not None
+        await revoke_credential(conn, credential_id=credential_id)
+    # The agent sends nothing more: the socket's own re-check (every 5 s) must notice.
+    reply = await agent.recv(timeout=30)
+    assert (reply["type"], reply["code"]) == ("error", "unauthenticated")
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await agent.recv(timeout=30)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 1008
+    # A reviewer's approval after that reaches nobody: the socket is gone.
+    command_id = accepted["command_id"]
+    approved = await http.post(
+        f"/api/v1/commands/{command_id}/approve", headers=org.reviewer_headers()
+    )
+    assert approved.status_code in (200, 409)

@@ -93,19 +93,20 @@ class AgentConnection:
         """Run until the client disconnects or stops reading."""
         writer = asyncio.create_task(self._write_loop())
         reader = asyncio.create_task(self._read_loop())
-        self._tasks = (reader, writer)
+        checker = asyncio.create_task(self._credential_loop())
+        self._tasks = (reader, writer, checker)
         self._watchdog = asyncio.get_running_loop().call_later(self._watch_interval, self._watch)
         try:
-            done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 failure = None if task.cancelled() else task.exception()
                 if failure is not None and not isinstance(failure, WebSocketDisconnect | OSError):
                     log.error("agent_connection_failed", exc_info=failure)
         finally:
             self._watchdog.cancel()
-            for task in (reader, writer):
+            for task in self._tasks:
                 task.cancel()
-            await asyncio.gather(reader, writer, return_exceptions=True)
+            await asyncio.gather(*self._tasks, return_exceptions=True)
             if self._stalled:
                 with suppress(Exception):
                     await asyncio.wait_for(self._ws.close(CLOSE_TRY_AGAIN_LATER), 1.0)
@@ -295,6 +296,17 @@ class AgentConnection:
         self._outbox_bytes += len(frame)
         self._outbox.put_nowait(frame)
 
+    async def _credential_loop(self) -> None:
+        """Re-check the token of a socket that sends nothing, too.
+
+        An agent waiting for a decision is silent for minutes; without this, a token
+        revoked meanwhile would still receive the decision it was waiting for.
+        """
+        while True:
+            await asyncio.sleep(CREDENTIAL_RECHECK_SECONDS)
+            if not await self._credential_still_valid():
+                return
+
     async def _credential_still_valid(self) -> bool:
         """A revoked token stops working on sockets it already opened, within seconds."""
         now = asyncio.get_running_loop().time()
@@ -304,9 +316,13 @@ class AgentConnection:
             self._verified_at = now
             return True
         log.warning("agent_credential_revoked", agent=self._principal.name)
-        error = AuthenticationFailed("the agent token was revoked")
-        self._queue(frames.error_frame(error))
-        await self._flush()
+        frame = frames.error_frame(AuthenticationFailed("the agent token was revoked"))
+        # Sent here, not queued: the writer may already hold a queued frame while it waits
+        # for the lock, and the close below would overtake it. Nothing queued for a
+        # revoked token needs delivering.
+        async with self._send_lock:
+            self._outbox_bytes += len(frame)
+            await self._send(frame)
         with suppress(Exception):
             await self._ws.close(CLOSE_POLICY_VIOLATION, "credential revoked")
         return False
