@@ -52,35 +52,43 @@ _MAX_CONTEXT_VALUE = 500
 
 
 def execute(*, url: str, token: str, command: str, timeout: float, target: str | None) -> Outcome:
-    """Block until a decision; run the approved command line in a pseudo-terminal."""
+    """Block until a decision; run the approved command line in a pseudo-terminal.
+
+    Handles SIGINT and SIGTERM (how the runner cancels a job) from here to the end of the
+    process: before the command started, the first one cancels the wait, on the server
+    too; once it started, each is passed to the command; once the outcome is known, they
+    change nothing, so the step reports what happened.
+    """
     terminal = _Log()
     for_target = f" for {target}" if target else ""
     _say(f"waiting up to {timeout:g} s for a reviewer to approve this command{for_target}:")
     terminal.quote(command)
-    previous = {
-        sig: signal.signal(sig, terminal.on_signal) for sig in (signal.SIGINT, signal.SIGTERM)
-    }
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, terminal.on_signal)
     try:
-        with ExpactiClient(url=url, token=token) as client:
-            result = client.execute(
-                command,
-                target=target,
-                timeout=timeout,
-                context=github_context(os.environ) or None,
-                env=job_environment(os.environ),
-                on_output=terminal.show,
-                on_start=terminal.start,
-                keep_output=False,
-            )
+        try:
+            with ExpactiClient(url=url, token=token) as client:
+                result = client.execute(
+                    command,
+                    target=target,
+                    timeout=timeout,
+                    context=github_context(os.environ) or None,
+                    env=job_environment(os.environ),
+                    on_output=terminal.show,
+                    on_start=terminal.start,
+                    keep_output=False,
+                )
+        finally:
+            # Inside the outer try: a signal just before this still ends as an outcome.
+            terminal.settle()
     except (Exception, KeyboardInterrupt) as exc:  # never a traceback: a line and a status
-        return _failed(command, exc, started=terminal.execution is not None)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        terminal.end_line()
-    if not result.recorded:
-        annotate("warning", "the server did not acknowledge the whole recording of the command")
-    return _ran(command, result)
+        outcome = _failed(command, exc, started=terminal.execution is not None)
+    else:
+        if not result.recorded:
+            annotate("warning", "the server did not acknowledge the whole recording of the command")
+        outcome = _ran(command, result)
+    terminal.end_line()
+    return outcome
 
 
 def github_context(env: Mapping[str, str]) -> dict[str, Any]:
@@ -108,6 +116,7 @@ class _Log:
         self.execution: Execution | None = None
         self._line_open = False
         self._lock = threading.Lock()
+        self._stopping = False
 
     def start(self, execution: Execution) -> None:
         self.execution = execution
@@ -145,12 +154,20 @@ class _Log:
 
     def on_signal(self, signum: int, frame: FrameType | None) -> None:
         execution = self.execution
-        if execution is not None and execution.running:
+        if execution is not None:
             # The runner cancels a job with SIGINT, then SIGTERM: the command may shut down
-            # cleanly, and its exit status is the step's.
+            # cleanly, and its exit status is the step's. Once it exited this does nothing,
+            # and the status it exited with stays the step's.
             execution.send_signal(signum)
             return
+        if self._stopping:  # already cancelling, or the outcome is known
+            return
+        self._stopping = True
         raise KeyboardInterrupt
+
+    def settle(self) -> None:
+        """The outcome is known: from now on a signal changes nothing."""
+        self._stopping = True
 
 
 def _ran(command: str, result: ExecutionResult) -> Outcome:
@@ -180,9 +197,12 @@ def _failed(command: str, exc: BaseException, *, started: bool) -> Outcome:
         return _timed_out(command, exc.decision)
     if isinstance(exc, KeyboardInterrupt):
         if started:
-            message = "the job was cancelled after the command started"
+            message = "the job was cancelled while the command ran; it was killed"
         else:
-            message = "the job was cancelled before a decision; so was the command"
+            message = (
+                "the job was cancelled before the command started: it did not run, and a "
+                "request still waiting for a decision was cancelled"
+            )
         return Outcome("cancelled", EXIT_INTERRUPTED, command, message)
     if isinstance(exc, ExpactiError):
         return Outcome("error", EXIT_FAILED, command, str(exc))

@@ -22,7 +22,9 @@ __all__ = [
     "websocket_url",
 ]
 
-MAX_TIMEOUT = 600.0  # the protocol's ceiling for timeout_seconds
+# The protocol's ceiling for timeout_seconds. The SDK's MAX_TIMEOUT_SECONDS, which the check
+# step cannot import (it runs before the SDK is installed); a test keeps the two equal.
+MAX_TIMEOUT = 600.0
 MAX_TARGET = 255
 _SCHEMES = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}
 _AGENT_PATH = "/shell/ws"
@@ -49,9 +51,8 @@ def command(env: Mapping[str, str]) -> str:
     return value
 
 
-def token(env: Mapping[str, str], variable: str = "INPUT_SHELL_TOKEN") -> str:
-    """The agent token; the message never contains it."""
-    value = env.get(variable, "")
+def token(value: str) -> str:
+    """The agent token ``value``, checked; the message never contains it."""
     if not value:
         raise InputError(
             "the shell_token input is required and was empty: pass an agent token from a "
@@ -63,14 +64,16 @@ def token(env: Mapping[str, str], variable: str = "INPUT_SHELL_TOKEN") -> str:
 
 
 def timeout(env: Mapping[str, str]) -> float:
-    """Seconds a reviewer has to decide: more than 0 and at most 600."""
+    """Seconds a reviewer has to decide: more than 0 and at most MAX_TIMEOUT."""
     text = env.get("INPUT_TIMEOUT", "").strip()
     try:
         value = float(text)
     except ValueError:
         raise InputError(f"the timeout input is not a number of seconds: {text!r}") from None
     if not math.isfinite(value) or not 0 < value <= MAX_TIMEOUT:
-        raise InputError(f"the timeout input must be more than 0 and at most 600, not {text}")
+        raise InputError(
+            f"the timeout input must be more than 0 and at most {MAX_TIMEOUT:g}, not {text}"
+        )
     return value
 
 

@@ -1,11 +1,14 @@
 """The expacti GitHub Action's two Python steps (see action.yml).
 
     python gate.py check   # the runner's python3: check the inputs, output the WebSocket URL
-    python gate.py run     # the action's venv: ask for approval, then run the approved command
+    python gate.py run     # the action's venv, the token on stdin: ask for approval, then
+                           # run the approved command
 
 Inputs arrive as INPUT_* variables mapped in action.yml's ``env:`` (a composite action gets
-none of its own); ``run`` takes the server's URL and the token from EXPACTI_URL and
-EXPACTI_TOKEN. Exit status, as ``expacti run``'s: the command's own once it ran;
+none of its own); ``run`` takes the server's URL from EXPACTI_URL and the token from its
+standard input, never from its environment: a process's initial environment stays readable
+(``/proc/PID/environ``) by every process of the same user, the approved command included.
+Exit status, as ``expacti run``'s: the command's own once it ran;
 2 invalid input; 124 no decision in time; 125 expacti failed (server unreachable, token
 refused, the command could not start); 126 denied or cancelled; 130 the job was cancelled
 before the command ran.
@@ -51,7 +54,7 @@ def check(env: Mapping[str, str]) -> int:
                 "expacti runs the command in a pseudo-terminal: use a Linux or macOS runner"
             )
         _inputs.command(env)
-        _inputs.token(env)
+        _inputs.token(env.get("INPUT_SHELL_TOKEN", ""))
         _inputs.timeout(env)
         _inputs.target(env)
         _inputs.package(env)
@@ -69,12 +72,15 @@ def check(env: Mapping[str, str]) -> int:
 
 
 def run(env: Mapping[str, str]) -> int:
-    """Ask for approval and run the approved command; report the outcome."""
+    """Ask for approval and run the approved command; report the outcome.
+
+    The token is read from standard input, up to its end.
+    """
     try:
+        token = _inputs.token(sys.stdin.read())
         command = _inputs.command(env)
         timeout = _inputs.timeout(env)
         target = _inputs.target(env)
-        token = _inputs.token(env, "EXPACTI_TOKEN")
         url = env.get("EXPACTI_URL", "")
         if not url:
             raise InputError("no server URL: the check step did not run")

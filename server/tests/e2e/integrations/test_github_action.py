@@ -15,14 +15,19 @@ holding the SDK built from sdk/python and websockets repacked from this venv, so
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import base64
 import hashlib
 import importlib.metadata
+import importlib.util
 import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import threading
 import tomllib
 import uuid
 import zipfile
@@ -33,6 +38,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from expacti._pending import MAX_TIMEOUT_SECONDS
 
 from tests.support.factories import OrgTokens
 from tests.support.server import ServerProcess
@@ -158,6 +164,16 @@ def read_outputs(text: str) -> dict[str, str]:
     return outputs
 
 
+def action_module(name: str) -> Any:
+    """One of the action's modules, imported from action/ under a name of its own."""
+    spec = importlib.util.spec_from_file_location(f"action_{name}", ACTION_DIR / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def load_action() -> dict[str, Any]:
     action: dict[str, Any] = yaml.safe_load((ACTION_DIR / "action.yml").read_text())
     return action
@@ -171,6 +187,22 @@ class ActionRunner:
         self.runner_temp = runner_temp
         self.env = env
         self.action = load_action()
+        self._lock = threading.Lock()
+        self._log: list[str] = []
+        self._current: tuple[str, subprocess.Popen[bytes]] | None = None
+
+    def log_so_far(self) -> str:
+        """What the steps printed until now (whole lines), for a test waiting on output."""
+        with self._lock:
+            return "".join(self._log)
+
+    def signal(self, step_id: str, signum: int) -> None:
+        """Send ``signum`` to the process of step ``step_id``, as the runner cancels a job."""
+        with self._lock:
+            assert self._current is not None, "no step is running"
+            running, process = self._current
+            assert running == step_id, f"step {running!r} is running, not {step_id!r}"
+            process.send_signal(signum)
 
     def run(self, until: str | None = None, **given: str) -> ActionRun:
         """Run the action with the inputs ``given`` (its ``with:``), up to step ``until``."""
@@ -224,21 +256,36 @@ class ActionRunner:
             "GITHUB_ENV": str(paths["env"]),
             **{k: evaluate(str(v), contexts) for k, v in step.get("env", {}).items()},
         }
-        process = subprocess.run(
+        with subprocess.Popen(
             [*BASH, str(script)],
             cwd=self.workspace,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            timeout=STEP_GUARD_SECONDS,
-            check=False,
-        )
-        log = process.stdout.decode("utf-8", errors="replace")
+        ) as process:
+            guard = threading.Timer(STEP_GUARD_SECONDS, process.kill)
+            guard.start()
+            with self._lock:
+                self._current = (step["id"], process)
+            lines: list[str] = []
+            assert process.stdout is not None
+            try:
+                for raw in iter(process.stdout.readline, b""):
+                    line = raw.decode("utf-8", errors="replace")
+                    lines.append(line)
+                    with self._lock:
+                        self._log.append(line)
+                status = process.wait()
+            finally:
+                guard.cancel()
+                with self._lock:
+                    self._current = None
+        log = "".join(lines)
         return (
             StepRun(
                 id=step["id"],
-                status=process.returncode,
+                status=status,
                 outputs=read_outputs(paths["output"].read_text()),
                 summary=paths["summary"].read_text(),
                 env_file=paths["env"].read_text(),
@@ -292,8 +339,8 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def runner_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One RUNNER_TEMP for every test, as for the steps of one job: the action's virtual
-    environment is installed by the first test and reused by the others."""
+    """One RUNNER_TEMP for every test, as for the steps of one job that uses the action
+    many times (each use makes its own virtual environment in it)."""
     return tmp_path_factory.mktemp("runner-temp")
 
 
@@ -342,6 +389,26 @@ async def pending(
     raise AssertionError(f"the action ended before {command!r} was pending:\n{action.result().log}")
 
 
+async def logged(runner: ActionRunner, text: str, action: asyncio.Task[ActionRun]) -> None:
+    """Wait until ``text`` is in the log (the command's output reached the step's log)."""
+    while not action.done():
+        if text in runner.log_so_far():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the action ended before {text!r} was logged:\n{action.result().log}")
+
+
+async def status_of(http: httpx.AsyncClient, org: OrgTokens, command_id: str) -> str:
+    """The command's status once it is no longer pending."""
+    async with asyncio.timeout(STEP_GUARD_SECONDS):
+        while True:
+            url = f"/api/v1/commands/{command_id}"
+            status = str((await http.get(url, headers=org.reviewer_headers())).json()["status"])
+            if status != "pending":
+                return status
+            await asyncio.sleep(0.05)
+
+
 def token_only_masked(run: ActionRun, token: str) -> bool:
     """The token is in the log once: in the ``::add-mask::`` line, the first of all."""
     lines = run.log.splitlines()
@@ -388,6 +455,18 @@ def test_action_yml_is_a_composite_action_that_never_expands_inputs_in_a_script(
         assert spec["description"]
         assert re.fullmatch(r"\$\{\{ steps\.gate\.outputs\.\w+ \}\}", spec["value"])
         evaluate(spec["value"], contexts)
+
+
+def test_the_timeout_ceiling_is_the_sdks() -> None:
+    # The check step runs before the SDK is installed, so it keeps its own copy.
+    assert action_module("_inputs").MAX_TIMEOUT == MAX_TIMEOUT_SECONDS
+
+
+@pytest.mark.parametrize("name", ["gate.py", "_inputs.py", "_workflow.py"])
+def test_the_check_steps_code_is_python_37_syntax(name: str) -> None:
+    """The check step runs on the runner's python3, which says clearly that it is too old
+    (3.7 to 3.10) instead of failing with a SyntaxError."""
+    ast.parse((ACTION_DIR / name).read_text(), name, feature_version=(3, 7))
 
 
 # --- inputs ----------------------------------------------------------------------------
@@ -440,6 +519,93 @@ def test_a_package_pip_cannot_install_fails_the_install_step(runner: ActionRunne
     assert (run.succeeded, run.status) == (False, 125)
     assert run.annotations("error") == ["could not install expacti==99.0 (see the log above)"]
     assert "### expacti: failed" in run.summary
+
+
+def test_every_use_installs_into_a_new_virtual_environment(runner: ActionRunner) -> None:
+    given = {
+        "command": "make deploy",
+        "backend_url": "https://expacti.example.com",
+        "shell_token": "agent-token",
+        "python": sys.executable,
+    }
+    first, second = (runner.run(until="install", **given) for _ in range(2))
+    pythons = [Path(run.steps[-1].outputs["python"]) for run in (first, second)]
+    assert [run.steps[-1].status for run in (first, second)] == [0, 0]
+    assert pythons[0] != pythons[1]
+    assert all(p.is_file() and runner.runner_temp in p.parents for p in pythons)
+
+
+def wheel_url(path: Path, digest: str) -> str:
+    return f"{path.as_uri()}#sha256={digest}"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("expacti_hash", "websockets_hash", "installed"),
+    [("right", "right", True), ("wrong", "right", False), ("right", "wrong", False)],
+)
+def test_package_can_be_a_hash_pinned_wheel_with_hash_pinned_dependencies(
+    runner: ActionRunner,
+    wheelhouse: Path,
+    expacti_hash: str,
+    websockets_hash: str,
+    installed: bool,
+) -> None:
+    """What docs/integrations/github-action.md recommends over a bare name from PyPI."""
+    digests = {
+        name: sha256(wheel) if right == "right" else "0" * 64
+        for name, right, wheel in (
+            ("expacti", expacti_hash, next(wheelhouse.glob("expacti-*.whl"))),
+            ("websockets", websockets_hash, next(wheelhouse.glob("websockets-*.whl"))),
+        )
+    }
+    websockets = importlib.metadata.version("websockets")
+    dependencies = runner.workspace / ".github" / "expacti-requirements.txt"
+    dependencies.parent.mkdir()
+    dependencies.write_text(f"websockets=={websockets} --hash=sha256:{digests['websockets']}\n")
+    # The step's env: in a workflow; relative to the workspace, as the doc shows it.
+    runner.env["PIP_REQUIREMENT"] = ".github/expacti-requirements.txt"
+    package = f"expacti @ {wheel_url(next(wheelhouse.glob('expacti-*.whl')), digests['expacti'])}"
+    run = runner.run(
+        until="install",
+        command="make deploy",
+        backend_url="https://expacti.example.com",
+        shell_token="agent-token",
+        python=sys.executable,
+        package=package,
+    )
+    assert (run.steps[-1].id, run.steps[-1].status == 0) == ("install", installed), run.log
+    if not installed:
+        assert run.status == 125
+        assert "Expected sha256 " + "0" * 64 in run.log
+        assert run.annotations("error") == [f"could not install {package} (see the log above)"]
+
+
+def test_package_can_be_a_wheel_in_the_workspace(runner: ActionRunner, wheelhouse: Path) -> None:
+    wheel = next(wheelhouse.glob("expacti-*.whl"))
+    (runner.workspace / "dist").mkdir()
+    shutil.copy(wheel, runner.workspace / "dist")
+    run = runner.run(
+        until="install",
+        command="make deploy",
+        backend_url="https://expacti.example.com",
+        shell_token="agent-token",
+        python=sys.executable,
+        package=f"dist/{wheel.name}",
+    )
+    assert run.steps[-1].status == 0, run.log
+    python = run.steps[-1].outputs["python"]
+    shown = subprocess.run(
+        [python, "-c", "import expacti; print(expacti.__version__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=STEP_GUARD_SECONDS,
+    )
+    assert shown.stdout.strip() == sdk_version()
 
 
 @pytest.mark.parametrize(
@@ -610,3 +776,139 @@ async def test_a_refused_token_fails_the_step_and_nothing_is_pending(
     assert not (runner.workspace / "deployed.txt").exists()
     listing = await http.get("/api/v1/commands", headers=org.reviewer_headers())
     assert listing.json()["items"] == []
+
+
+async def test_the_token_is_in_no_environment_the_command_can_read(
+    runner: ActionRunner, server: ServerProcess, org: OrgTokens, http: httpx.AsyncClient
+) -> None:
+    """Not in the command's, nor in the gate's (its parent's) or any other process's: every
+    process of the job's user can read the others' initial environment in /proc."""
+    if not Path("/proc/self/environ").exists():
+        pytest.skip("needs /proc")
+    command = (
+        "env > own-env.txt && tr '\\0' '\\n' < /proc/$PPID/environ > gate-env.txt && "
+        "for f in /proc/[0-9]*/environ; do cat $f 2>/dev/null || :; done > all-env.txt"
+    )
+    action = await start(runner, **inputs(server, org.agent_token, command))
+    command_id = await pending(http, org, command, action)
+    await http.post(f"/api/v1/commands/{command_id}/approve", headers=org.reviewer_headers())
+    run = await action
+    assert run.succeeded, run.log
+    gate_env = (runner.workspace / "gate-env.txt").read_text()
+    assert f"EXPACTI_URL={server.ws_url}" in gate_env.splitlines()  # read, and the gate's
+    for name in ("own-env.txt", "gate-env.txt", "all-env.txt"):
+        assert org.agent_token not in (runner.workspace / name).read_text(), name
+
+
+async def test_a_command_with_shell_syntax_reaches_reviewers_verbatim_and_nothing_runs(
+    runner: ActionRunner, server: ServerProcess, org: OrgTokens, http: httpx.AsyncClient
+) -> None:
+    """Each line would run something if any step's script expanded the input, or if the
+    check or install steps passed it to a shell; the last would be a workflow command if
+    the log printed it as it is."""
+    command = (
+        "echo $(touch pwned-substitution) `touch pwned-backticks`\n"
+        "echo '; touch pwned-quote #'\n"
+        '"; touch pwned-double-quote; echo "\n'
+        "::warning title=forged::from the command"
+    )
+    action = await start(runner, **inputs(server, org.agent_token, command))
+    command_id = await pending(http, org, command, action)  # the exact text is pending
+    await http.post(
+        f"/api/v1/commands/{command_id}/deny", json={"note": "no"}, headers=org.reviewer_headers()
+    )
+    run = await action
+
+    assert (run.succeeded, run.status) == (False, 126)
+    assert list(runner.workspace.iterdir()) == []
+    assert "".join(f"> {line}\n" for line in command.splitlines()) in run.log
+    assert not any(line.startswith("::warning") for line in run.log.splitlines())
+    assert run.annotations("warning") == []
+    assert f"```sh\n{command}\n```" in run.summary
+
+
+async def test_a_cancelled_job_cancels_the_waiting_command_on_the_server(
+    runner: ActionRunner, server: ServerProcess, org: OrgTokens, http: httpx.AsyncClient
+) -> None:
+    command = "touch deployed.txt"
+    action = await start(runner, **inputs(server, org.agent_token, command))
+    command_id = await pending(http, org, command, action)
+    runner.signal("gate", signal.SIGINT)  # how the runner cancels a job, first
+    run = await action
+
+    assert (run.succeeded, run.status) == (False, 130)
+    assert await status_of(http, org, command_id) == "cancelled"
+    assert not (runner.workspace / "deployed.txt").exists()
+    assert run.annotations("error") == [
+        "the job was cancelled before the command started: it did not run, and a request "
+        "still waiting for a decision was cancelled"
+    ]
+    assert run.outputs["decision"] == "cancelled"
+    assert (run.outputs["approved_command"], run.outputs["exit_code"]) == ("", "")
+    assert "### expacti: cancelled" in run.summary
+    # Nothing can approve it into running any more.
+    late = await http.post(
+        f"/api/v1/commands/{command_id}/approve", json={}, headers=org.reviewer_headers()
+    )
+    assert late.status_code == 409
+    assert not (runner.workspace / "deployed.txt").exists()
+
+
+@pytest.mark.parametrize(
+    ("signum", "status"),
+    [pytest.param(signal.SIGTERM, 7, id="SIGTERM"), pytest.param(signal.SIGINT, 8, id="SIGINT")],
+)
+async def test_a_cancelled_job_passes_the_signal_to_the_running_command(
+    runner: ActionRunner,
+    server: ServerProcess,
+    org: OrgTokens,
+    http: httpx.AsyncClient,
+    signum: signal.Signals,
+    status: int,
+) -> None:
+    # $((6 * 7)) ready: the log shows it as "42 ready" only once the command ran.
+    command = (
+        "trap 'echo stopping on TERM; exit 7' TERM; trap 'echo stopping on INT; exit 8' INT; "
+        'echo "$((6 * 7)) ready"; while :; do sleep 1; done'
+    )
+    action = await start(runner, **inputs(server, org.agent_token, command))
+    command_id = await pending(http, org, command, action)
+    await http.post(f"/api/v1/commands/{command_id}/approve", headers=org.reviewer_headers())
+    await logged(runner, "42 ready\n", action)
+    runner.signal("gate", signum)
+    run = await action
+
+    assert (run.succeeded, run.status) == (False, status)
+    assert f"stopping on {signum.name[3:]}\n" in run.log
+    assert run.annotations("error") == [f"the command exited with status {status}"]
+    assert (run.outputs["decision"], run.outputs["exit_code"]) == ("approved", str(status))
+
+
+async def test_a_cancellation_after_the_command_exited_does_not_change_its_status(
+    runner: ActionRunner, server: ServerProcess, org: OrgTokens, http: httpx.AsyncClient
+) -> None:
+    """The command leaves a process behind that signals the gate once the command is gone,
+    while the gate still reads what that process may print (the SDK's linger) or sends the
+    recording's end: the command's status stays the step's."""
+    # The HUP the terminal's session leader leaves behind at its exit is ignored from the
+    # start: the process is sure to survive the command.
+    command = (
+        "trap '' HUP; sh_pid=$$ gate=$PPID; "
+        "( while kill -0 $sh_pid 2>/dev/null; do sleep 0.01; done; "
+        "kill -INT $gate; echo sent > signalled ) & "
+        "echo done"
+    )
+    created = await http.post(
+        "/api/v1/whitelist",
+        json={"pattern": command, "type": "exact"},
+        headers=org.reviewer_headers(),
+    )
+    assert created.status_code == 201, created.text
+    run = await asyncio.to_thread(runner.run, **inputs(server, org.agent_token, command))
+    async with asyncio.timeout(STEP_GUARD_SECONDS):
+        while not (runner.workspace / "signalled").exists():  # the signal was sent
+            await asyncio.sleep(0.05)
+
+    assert run.succeeded, run.log
+    assert (run.outputs["decision"], run.outputs["exit_code"]) == ("approved", "0")
+    assert run.annotations("error") == []
