@@ -13,10 +13,10 @@ import {
   ExpactiError,
   ExpactiProtocolError,
 } from "./errors.js";
-import { executeApproved, type ExecuteOptions, type ExecutionResult } from "./execution.js";
+import { executeApproved, type ExecuteOptions, type ExecutionResult, type RunningExecution } from "./execution.js";
 import {
-  MAX_TIMEOUT_SECONDS,
   cancelFrame,
+  checkTimeout,
   sessionEndFrame,
   submitFrame,
   toDecision,
@@ -26,9 +26,10 @@ import {
   type SessionStatus,
 } from "./frames.js";
 import type { OutputStream } from "./output.js";
-import { Link, untilLost } from "./link.js";
+import { Link } from "./link.js";
 import { PendingCommand, policySeconds, type ProgressCallback } from "./pending.js";
 import { Session, type SessionOptions } from "./session.js";
+import { TIMED_OUT, within } from "./within.js";
 
 
 /** Where the SDK reports what it cannot raise (a callback that threw, a lost recording). */
@@ -93,6 +94,7 @@ export class ExpactiClient {
   readonly #logger: Logger | undefined;
   readonly #pending = new Map<string, PendingCommand>();
   readonly #executions = new Map<string, OutputStream>();
+  readonly #running = new Set<RunningExecution>();
   readonly #sessions = new Set<Session>();
   readonly #link: Link;
   #closed = false;
@@ -149,9 +151,7 @@ export class ExpactiClient {
   async run(command: string, options: RunOptions = {}): Promise<Decision> {
     this.#checkOpen();
     const { target, timeout, context, raiseOnDeny = true, onProgress, signal, session } = options;
-    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0 && timeout <= MAX_TIMEOUT_SECONDS)) {
-      throw new RangeError(`timeout must be seconds, more than 0 and at most ${MAX_TIMEOUT_SECONDS}`);
-    }
+    checkTimeout(timeout);
     if (onProgress !== undefined && typeof onProgress !== "function") {
       throw new TypeError("onProgress must be a function");
     }
@@ -198,6 +198,13 @@ export class ExpactiClient {
    * `decision.command` (the reviewer's text after an edit) runs as `/bin/sh -c COMMAND`
    * with pipes (not a pseudo-terminal); its stdout and stderr are streamed to the server
    * for the recording, passed to `onOutput` and returned. See ExecuteOptions.
+   *
+   * Whether the command ran is never in doubt. Resolved: it ran to its end. Rejected with
+   * CommandAbortedError whose `ran` is true: it started and was killed (the signal
+   * aborted, or `close()` was called, while it ran; `exitCode`, `result`). Any other
+   * rejection, or `ran` false: it did not run. An abort once the command has ended by
+   * itself only stops the wait for the server's last acknowledgement. The command runs in
+   * its own process group, which is killed if this process dies first.
    */
   async execute(command: string, options: ExecuteOptions = {}): Promise<ExecutionResult> {
     return executeApproved(this.#executor(), command, options);
@@ -214,15 +221,17 @@ export class ExpactiClient {
       run: (command, runOptions) => this.run(command, runOptions),
       execute: (command, executeOptions) => this.execute(command, executeOptions),
       end: (id, status) => this.#sendSessionEnd(id, status),
+      // Only sessions that submitted are held: the others have nothing to end.
+      track: (started) => this.#sessions.add(started),
       forget: (ended) => this.#sessions.delete(ended),
     });
-    this.#sessions.add(session);
     return session;
   }
 
   /**
    * Fail what is still waiting with ExpactiConnectionError("client closed") after asking
-   * the server to cancel it, end the sessions that ran something, close the connection.
+   * the server to cancel it, kill the commands `execute()` is running (nothing would
+   * record them any more), end the sessions that ran something, close the connection.
    * Idempotent.
    */
   async close(): Promise<void> {
@@ -234,6 +243,8 @@ export class ExpactiClient {
       pending.deliver(new ExpactiConnectionError("client closed"));
     }
     for (const stream of this.#executions.values()) stream.fail("client closed");
+    // Nothing would record them any more: an approved command must not run on unrecorded.
+    for (const execution of this.#running) execution.stop(new ExpactiConnectionError("client closed"));
     await this.#link.close();
   }
 
@@ -376,15 +387,17 @@ export class ExpactiClient {
     for (;;) {
       let conn = this.#link.current;
       if (conn === null) {
-        conn = await withDeadline(this.#link.open(), deadline - performance.now(), () => {
-          return new ExpactiConnectionError(`could not reach ${this.url} to send session_end in time`);
-        });
+        const opened = await within(this.#link.open(), deadline - performance.now());
+        if (opened === TIMED_OUT) {
+          throw new ExpactiConnectionError(`could not reach ${this.url} to send session_end in time`);
+        }
+        conn = opened;
       }
       if (conn.send(text)) return;
       if (performance.now() >= deadline) {
         throw new ExpactiConnectionError(`lost the connection to ${this.url} during session_end`);
       }
-      await untilLost(conn, deadline - performance.now());
+      await conn.untilLost(deadline - performance.now());
     }
   }
 
@@ -393,8 +406,14 @@ export class ExpactiClient {
       run: (command, options) => this.run(command, options),
       checkOpen: () => this.#checkOpen(),
       connection: () => this.#anyConnection(),
-      register: (stream) => this.#executions.set(stream.commandId, stream),
-      unregister: (stream) => {
+      closed: () => this.#closed,
+      register: (execution) => {
+        this.#running.add(execution);
+        this.#executions.set(execution.stream.commandId, execution.stream);
+      },
+      unregister: (execution) => {
+        this.#running.delete(execution);
+        const { stream } = execution;
         if (this.#executions.get(stream.commandId) === stream) this.#executions.delete(stream.commandId);
       },
       frameLimit: () => this.#link.limits().maxFrameBytes,
@@ -438,8 +457,11 @@ export interface Executor {
   run(command: string, options: RunOptions): Promise<Decision>;
   checkOpen(): void;
   connection(): Promise<Connection>;
-  register(stream: OutputStream): void;
-  unregister(stream: OutputStream): void;
+  /** Whether `close()` was called. */
+  closed(): boolean;
+  /** From now on `close()` stops it, and frames about its command reach its stream. */
+  register(execution: RunningExecution): void;
+  unregister(execution: RunningExecution): void;
   frameLimit(): number;
   readonly outputBufferBytes: number;
   readonly outputAckTimeout: number;
@@ -466,21 +488,4 @@ function outcome(decision: Decision, raiseOnDeny: boolean): Decision {
   if (decision.approved || !raiseOnDeny) return decision;
   if (decision.decision === "timed_out") throw new CommandTimeoutError(decision.originalCommand, decision);
   throw new CommandDeniedError(decision);
-}
-
-
-function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(onTimeout()), Math.max(ms, 0));
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }

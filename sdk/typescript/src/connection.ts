@@ -1,7 +1,8 @@
 /** One WebSocket to the server: opening it with the agent token, sending on it, its close. */
 
 import type { IncomingMessage } from "node:http";
-import WebSocket from "ws";
+// Named imports: a default import would need esModuleInterop in every consumer's types.
+import { WebSocket, type ClientOptions } from "ws";
 
 import { ExpactiAuthenticationError } from "./errors.js";
 import { VERSION } from "./version.js";
@@ -93,6 +94,19 @@ export class Connection {
     return () => this.#onLost.delete(callback);
   }
 
+  /** Resolve once the connection is lost, or after `ms`, whichever comes first. */
+  untilLost(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, Math.max(ms, 0));
+      const unsubscribe = this.whenLost(done);
+      function done(): void {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve();
+      }
+    });
+  }
+
   /**
    * Queue one frame for sending; false when the connection is gone (it is then on its way
    * to lost). The socket writes queued frames in order and never blocks the caller.
@@ -149,16 +163,25 @@ export function checkToken(token: unknown): asserts token is string {
 }
 
 /**
- * Make one connection attempt, bounded by `timeoutMs`.
+ * Make one connection attempt, bounded by `timeoutMs`, and make it a Connection at once.
+ *
+ * `connect` runs inside the socket's "open" event: `ws` hands over the frames that came
+ * with the handshake's last bytes (the server's `hello`) right after that event, before
+ * any code awaiting this promise could listen for them.
  *
  * Rejects with ExpactiAuthenticationError when the server refuses the token (never worth
  * a retry), or with another Error that is (the server is unreachable, or answered with
  * something else than a WebSocket).
  */
-export function openWebSocket(url: string, token: string, timeoutMs: number): Promise<WebSocket> {
+export function openWebSocket<T>(
+  url: string,
+  token: string,
+  timeoutMs: number,
+  connect: (ws: WebSocket) => T,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     // closeTimeout (ws >= 8.19) is missing from @types/ws 8.18.
-    const options: WebSocket.ClientOptions & { closeTimeout: number } = {
+    const options: ClientOptions & { closeTimeout: number } = {
       headers: { Authorization: `Bearer ${token}`, "User-Agent": USER_AGENT },
       handshakeTimeout: Math.max(Math.round(timeoutMs), 1),
       maxPayload: MAX_INCOMING_FRAME_BYTES,
@@ -204,7 +227,7 @@ export function openWebSocket(url: string, token: string, timeoutMs: number): Pr
       if (settled) return;
       settled = true;
       ws.removeListener("error", fail);
-      resolve(ws);
+      resolve(connect(ws));
     });
   });
 }

@@ -8,7 +8,8 @@
  * ├── CommandDeniedError          a human denied the command, or it was cancelled
  * ├── CommandTimeoutError         no decision in time (server timed_out, the client's
  * │                               deadline, or an AbortSignal.timeout() signal)
- * ├── CommandAbortedError         the caller's AbortSignal fired (name "AbortError")
+ * ├── CommandAbortedError         the caller's AbortSignal fired (name "AbortError"), or
+ * │                               close() stopped a running execute(); `.ran` says which
  * ├── ExpactiConnectionError      cannot reach the server, lost it and could not resume
  * │   │                           before the deadline, or the client was closed
  * │   └── ExpactiAuthenticationError   the handshake was refused with 401/403, or the
@@ -24,6 +25,7 @@
  */
 
 import type { Decision } from "./decision.js";
+import type { ExecutionResult } from "./execution.js";
 
 /** Base class of every error the expacti SDK rejects with. */
 export class ExpactiError extends Error {
@@ -86,19 +88,42 @@ export class CommandTimeoutError extends ExpactiError {
 }
 
 /**
- * The caller aborted the wait with its AbortSignal; the SDK asked the server to cancel
- * the command. `name` is "AbortError", like fetch()'s; `reason` is the signal's reason.
+ * The caller's AbortSignal fired, or, for `execute()`, the client was closed while the
+ * command ran. `name` is "AbortError", like fetch()'s; `reason` is the signal's reason (an
+ * ExpactiConnectionError("client closed") when `close()` stopped the command).
+ *
+ * `ran` tells the two cases apart. False: the command never started (the wait was
+ * aborted and the command cancelled on the server, or it was approved but not started).
+ * True: it had started and was killed; it may have done part of its work, so do not
+ * simply run it again. `exitCode` (137 after SIGKILL) and `result` (what it printed
+ * until then, and its recording) are then set, else null.
  */
 export class CommandAbortedError extends ExpactiError {
   readonly command: string;
   readonly reason: unknown;
+  readonly ran: boolean;
+  readonly exitCode: number | null;
+  readonly result: ExecutionResult | null;
 
-  constructor(command: string, reason: unknown) {
-    super("the wait was aborted; the command was cancelled", { cause: reason });
+  constructor(command: string, reason: unknown, result: ExecutionResult | null = null) {
+    super(result === null ? "the wait was aborted; the command was cancelled" : stoppedMessage(reason, result), {
+      cause: reason,
+    });
     this.name = "AbortError";
     this.command = command;
     this.reason = reason;
+    this.ran = result !== null;
+    this.exitCode = result?.exitCode ?? null;
+    this.result = result;
   }
+}
+
+function stoppedMessage(reason: unknown, result: ExecutionResult): string {
+  const why = reason instanceof ExpactiConnectionError ? "the client was closed" : "the signal was aborted";
+  return (
+    `${why} while the command ran: it was stopped after it started (exit code ${result.exitCode}) ` +
+    "and may have done part of its work"
+  );
 }
 
 /**

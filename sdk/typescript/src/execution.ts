@@ -14,9 +14,10 @@ import { StringDecoder } from "node:string_decoder";
 
 import type { Executor, RunOptions } from "./client.js";
 import type { Decision } from "./decision.js";
-import { abortError } from "./errors.js";
+import { abortError, CommandAbortedError, ExpactiConnectionError } from "./errors.js";
 import { checkSize } from "./frames.js";
 import { OutputStream, sendOutput } from "./output.js";
+import { TIMED_OUT, within } from "./within.js";
 
 export const SHELL = "/bin/sh";
 
@@ -27,7 +28,11 @@ const LINGER_MS = 500;
 export interface ExecuteOptions extends RunOptions {
   /** Working directory (default: this process's). */
   cwd?: string;
-  /** Environment (default: this process's). */
+  /**
+   * Environment (default: this process's, as it is: EXPACTI_TOKEN included, if set).
+   * Tools that run what a model asks for should leave the agent's credentials out, as
+   * `expacti/vercel-ai`'s tool does.
+   */
   env?: NodeJS.ProcessEnv;
   /** Written to the command's stdin, which is then closed; without it stdin is empty. */
   input?: string | Uint8Array;
@@ -72,7 +77,21 @@ export interface Execution {
   kill(signal?: NodeJS.Signals): void;
 }
 
-/** Ask, then run the approved command; see `ExpactiClient.execute()`. */
+/** A running execution as its client tracks it: `close()` stops it. */
+export interface RunningExecution {
+  readonly stream: OutputStream;
+  /** Kill the command (if it still runs) because of `reason`; execute() then rejects. */
+  stop(reason: Error): boolean;
+}
+
+/**
+ * Ask, then run the approved command; see `ExpactiClient.execute()`.
+ *
+ * Once `client.run()` resolved, nothing awaits until the command is spawned and
+ * registered with the client: a `close()` or an abort either comes first, and nothing
+ * runs, or finds the command registered and kills it. Either way the caller learns which
+ * (CommandAbortedError's `ran`).
+ */
 export async function executeApproved(
   client: Executor,
   command: string,
@@ -98,59 +117,90 @@ export async function executeApproved(
   if (signal?.aborted) throw abortError(command, signal.reason);
   const stream = new OutputStream(decision.commandId, cols, rows, client.outputBufferBytes, client.frameLimit());
   const run = new CommandRun(decision, stream, keepOutput, onOutput, client.warn);
-  await run.start({ cwd, env, input }); // rejects (nothing ran) when it cannot start
-  client.register(stream);
-  let stopped = false;
-  const sender = sendOutput(stream, {
-    connection: () => client.connection(),
-    maxBackoff: client.maxBackoff,
-    stopped: () => stopped,
-    warn: client.warn,
-  });
-  if (onStart !== undefined) {
-    try {
-      onStart(run.handle());
-    } catch (error) {
-      client.warn("the onStart callback threw; the command goes on", error);
-    }
-  }
-  const onAbort = (): void => run.kill("SIGKILL");
+  const started = run.start({ cwd, env, input }); // spawned now; rejects (nothing ran) when it cannot start
+  const execution: RunningExecution = { stream, stop: (reason) => run.stop(reason) };
+  client.register(execution);
+  // An abort kills the command; one that comes once it has ended by itself only cuts
+  // short the wait for the server's last acknowledgement.
+  let cutShort = (): void => {};
+  const abortedAfterEnd = new Promise<void>((resolve) => (cutShort = resolve));
+  const onAbort = (): void => {
+    if (!run.stop(signal?.reason)) cutShort();
+  };
   signal?.addEventListener("abort", onAbort, { once: true });
+  // The process exists now: a close() or an abort from here on kills it, and one that
+  // came during the spawn (an env getter can run anything) is caught here.
+  if (client.closed()) {
+    stream.fail("client closed");
+    run.stop(new ExpactiConnectionError("client closed"));
+  } else if (signal?.aborted) {
+    run.stop(signal.reason);
+  }
+  let stopped = false;
   try {
+    await started;
+    const sender = sendOutput(stream, {
+      connection: () => client.connection(),
+      maxBackoff: client.maxBackoff,
+      stopped: () => stopped || client.closed(),
+      warn: client.warn,
+    });
+    sender.catch((error: unknown) => client.warn(`sending the output of ${stream.commandId} failed`, error));
+    if (onStart !== undefined) {
+      try {
+        onStart(run.handle());
+      } catch (error) {
+        client.warn("the onStart callback threw; the command goes on", error);
+      }
+    }
     const exitCode = await run.wait();
     stream.end(exitCode, run.duration);
-    await settledWithin(stream, client.outputAckTimeout * 1000);
-    if (!stream.isSettled) {
+    const acked = await within(Promise.race([stream.settled, abortedAfterEnd]), client.outputAckTimeout * 1000);
+    if (acked === TIMED_OUT) {
       client.warn(
         `the server did not acknowledge all output of ${stream.commandId} in time; the rest is discarded`,
       );
-      stream.fail("no acknowledgement in time");
     }
-    if (signal?.aborted) throw abortError(command, signal.reason);
-    return Object.freeze({
+    if (!stream.isSettled) stream.fail(acked === TIMED_OUT ? "no acknowledgement in time" : "aborted");
+    const result: ExecutionResult = Object.freeze({
       decision,
       exitCode,
       output: run.output,
       recordingId: stream.recordingId,
       recorded: stream.complete,
     });
+    if (run.stopped) throw new CommandAbortedError(command, run.stoppedBy, result);
+    return result;
   } finally {
     stopped = true;
     signal?.removeEventListener("abort", onAbort);
-    client.unregister(stream);
+    client.unregister(execution);
+    run.release();
     // The sender stops at its next turn; it may be waiting for a connection, never for us.
     if (!stream.isSettled) stream.fail("the execution stopped waiting for the server");
-    sender.catch((error: unknown) => client.warn(`sending the output of ${stream.commandId} failed`, error));
   }
 }
+
+/**
+ * Run by a watchdog beside each command, its stdin a pipe from this process: `read`
+ * returns when this process is gone, however it ended (Ctrl-C, a crash, SIGKILL), and the
+ * command's process group is killed then. It ignores the terminal's signals, which reach
+ * it with this process's own group. $0 is the group.
+ */
+const GUARD_SCRIPT = `trap '' INT HUP TERM QUIT; read _; kill -9 "-$0" 2>/dev/null`;
 
 /** One approved command, from the start to the exit status. */
 class CommandRun {
   duration = 0;
+  /** Set once `stop()` killed the command: why. */
+  stopped = false;
+  stoppedBy: unknown = undefined;
   #child: ChildProcess | null = null;
+  #guard: ChildProcess | null = null;
   #started = 0;
   #exit: Promise<number> | null = null;
-  #running = false;
+  #spawned = false;
+  #exited = false;
   readonly #parts: string[] = [];
   #outputFailed = false;
 
@@ -166,8 +216,15 @@ class CommandRun {
     return this.#parts.join("");
   }
 
-  /** Start the command; rejects (nothing ran) when it cannot start, e.g. no such `cwd`. */
-  async start(options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string | Uint8Array }): Promise<void> {
+  get running(): boolean {
+    return this.#spawned && !this.#exited;
+  }
+
+  /**
+   * Spawn the command now (its process exists when this returns, so `stop()` can kill it
+   * at once); the promise rejects (nothing ran) when it cannot start, e.g. no such `cwd`.
+   */
+  start(options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string | Uint8Array }): Promise<void> {
     const child = spawn(SHELL, ["-c", this.decision.command], {
       cwd: options.cwd,
       env: options.env ?? process.env,
@@ -177,22 +234,25 @@ class CommandRun {
     });
     this.#started = performance.now();
     this.#child = child;
+    if (child.pid !== undefined) this.#guardGroup(child.pid);
     const exit = this.#watch(child);
     exit.catch(() => {
       // Reported by the spawn below, or by wait().
     });
-    await new Promise<void>((resolve, reject) => {
-      child.once("spawn", resolve);
+    this.#exit = exit;
+    return new Promise<void>((resolve, reject) => {
+      child.once("spawn", () => {
+        this.#spawned = true;
+        if (options.input !== undefined && child.stdin !== null) {
+          child.stdin.on("error", () => {
+            // The command did not read its input (EPIPE): its business.
+          });
+          child.stdin.end(options.input);
+        }
+        resolve();
+      });
       exit.catch(reject);
     });
-    this.#running = true;
-    this.#exit = exit;
-    if (options.input !== undefined && child.stdin !== null) {
-      child.stdin.on("error", () => {
-        // The command did not read its input (EPIPE): its business.
-      });
-      child.stdin.end(options.input);
-    }
   }
 
   handle(): Execution {
@@ -202,7 +262,7 @@ class CommandRun {
       commandId: this.decision.commandId,
       pid: this.#child?.pid ?? 0,
       get running(): boolean {
-        return run.#running;
+        return run.running;
       },
       kill: (signal: NodeJS.Signals = "SIGTERM") => this.kill(signal),
     });
@@ -212,14 +272,49 @@ class CommandRun {
     return this.#exit ?? Promise.reject(new Error("the command was never started"));
   }
 
-  kill(signal: NodeJS.Signals): void {
+  /** Send `signal` to the command's process group, unless it has exited. */
+  kill(signal: NodeJS.Signals): boolean {
     const pid = this.#child?.pid;
-    if (!this.#running || pid === undefined) return;
+    if (pid === undefined || this.#exited) return false;
     try {
       process.kill(-pid, signal);
+      return true;
     } catch {
-      // Already gone.
+      return false; // already gone
     }
+  }
+
+  /**
+   * Kill the command because of `reason` (an abort, a close); false, doing nothing, when
+   * it has exited already.
+   */
+  stop(reason: unknown): boolean {
+    if (this.stopped) return true;
+    if (!this.kill("SIGKILL")) return false;
+    this.stopped = true;
+    this.stoppedBy = reason;
+    return true;
+  }
+
+  /** The command is over: its watchdog goes (idempotent). */
+  release(): void {
+    const guard = this.#guard;
+    this.#guard = null;
+    if (guard !== null && guard.exitCode === null && guard.signalCode === null) guard.kill("SIGKILL");
+  }
+
+  #guardGroup(pid: number): void {
+    const guard = spawn(SHELL, ["-c", GUARD_SCRIPT, String(pid)], { stdio: ["pipe", "ignore", "ignore"] });
+    guard.on("error", (error) => {
+      this.warn(`cannot watch ${this.decision.commandId}: it would outlive this process`, error);
+    });
+    guard.stdin?.on("error", () => {
+      // The watchdog is gone (released, or killed by someone): nothing to tell it.
+    });
+    // Neither keeps Node running: the command's own process does while it runs.
+    guard.unref();
+    (guard.stdin as { unref?: () => void } | null)?.unref?.();
+    this.#guard = guard;
   }
 
   #watch(child: ChildProcess): Promise<number> {
@@ -234,6 +329,7 @@ class CommandRun {
         done = true;
         if (linger !== null) clearTimeout(linger);
         this.duration = Math.round(performance.now() - this.#started) / 1000;
+        this.release();
         resolve(status);
       };
       for (const output of streams) {
@@ -247,14 +343,15 @@ class CommandRun {
         });
       }
       child.once("error", (error) => {
-        this.#running = false;
+        this.#exited = true;
+        this.release();
         if (status === null) {
           done = true;
           reject(error); // could not start: nothing ran
         }
       });
       child.once("exit", (code, signal) => {
-        this.#running = false;
+        this.#exited = true;
         status = code ?? 128 + (signal === null ? 0 : (osConstants.signals[signal] ?? 0));
         if (open > 0) {
           // Processes the command left behind may hold its pipes open: wait a little for
@@ -285,15 +382,4 @@ class CommandRun {
       }
     }
   }
-}
-
-function settledWithin(stream: OutputStream, ms: number): Promise<void> {
-  if (stream.isSettled) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    void stream.settled.then(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }

@@ -458,6 +458,14 @@ function dumps(frame: JsonObject): string {
   return JSON.stringify(frame);
 }
 
+/** Throw RangeError unless `timeout` is undefined or seconds, more than 0 and at most 600. */
+export function checkTimeout(timeout: unknown): asserts timeout is number | undefined {
+  if (timeout === undefined) return;
+  if (!(typeof timeout === "number" && Number.isFinite(timeout) && timeout > 0 && timeout <= MAX_TIMEOUT_SECONDS)) {
+    throw new RangeError(`timeout must be seconds, more than 0 and at most ${MAX_TIMEOUT_SECONDS}`);
+  }
+}
+
 /** Throw unless `command` is what a submit may carry: not blank, no NUL, small enough. */
 export function checkCommand(command: unknown, limits: Limits = DEFAULT_LIMITS): asserts command is string {
   if (typeof command !== "string") throw new TypeError("command must be a string");

@@ -85,7 +85,7 @@ export class Link {
     this.#conn = null;
     if (conn === null || conn.lost) return;
     conn.close(1000, "client closed");
-    await untilLost(conn, 2 * CLOSE_TIMEOUT_MS);
+    await conn.untilLost(2 * CLOSE_TIMEOUT_MS);
     conn.abort();
   }
 
@@ -111,7 +111,7 @@ export class Link {
     const stale = this.#conn;
     if (stale !== null && !stale.lost) {
       // At most one socket at a time: let the old one finish closing, or drop it.
-      await untilLost(stale, 2 * CLOSE_TIMEOUT_MS);
+      await stale.untilLost(2 * CLOSE_TIMEOUT_MS);
       stale.abort();
     }
     const giveUp = performance.now() + this.#options.reconnectTimeout * 1000;
@@ -126,9 +126,19 @@ export class Link {
       await sleep(Math.min(delay, Math.max(giveUp - performance.now(), 0)), this.#closing.signal);
       this.#checkOpen();
       const left = Math.max(giveUp - performance.now(), 1);
-      let ws;
+      let conn: Connection;
       try {
-        ws = await openWebSocket(this.url, this.#token, Math.min(this.#options.connectTimeout * 1000, left));
+        conn = await openWebSocket(
+          this.url,
+          this.#token,
+          Math.min(this.#options.connectTimeout * 1000, left),
+          (ws) =>
+            new Connection(
+              ws,
+              (from, message) => this.#onMessage(from, message),
+              (closed) => this.#onClose(closed),
+            ),
+        );
       } catch (error) {
         if (error instanceof ExpactiAuthenticationError) throw error;
         lastError = error as Error;
@@ -136,14 +146,9 @@ export class Link {
         continue;
       }
       if (this.#closed) {
-        ws.terminate();
+        conn.abort();
         throw new ExpactiConnectionError("client closed");
       }
-      const conn = new Connection(
-        ws,
-        (from, message) => this.#onMessage(from, message),
-        (closed) => this.#onClose(closed),
-      );
       this.#conn = conn;
       return conn;
     }
@@ -254,16 +259,3 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", done, { once: true });
   });
 }
-
-export function untilLost(conn: Connection, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, Math.max(ms, 0));
-    const unsubscribe = conn.whenLost(done);
-    function done(): void {
-      clearTimeout(timer);
-      unsubscribe();
-      resolve();
-    }
-  });
-}
-

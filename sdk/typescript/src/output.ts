@@ -207,7 +207,7 @@ export class OutputStream {
 
   #add(event: ExecEvent, output: number): void {
     this.#lastT = Math.max(this.#lastT, event[0]);
-    const size = JSON.stringify(event).length + 1;
+    const size = Buffer.byteLength(JSON.stringify(event), "utf8") + 1; // frames are limited in bytes
     if (size > this.#budget / 2 && event[2].length > 1) {
       // Too large for one frame: two events, split between whole characters.
       let half = Math.floor(event[2].length / 2);
@@ -340,7 +340,7 @@ export interface OutputLink {
   /** The client's open connection, reconnecting as needed. */
   connection(): Promise<Connection>;
   readonly maxBackoff: number;
-  /** Whether the execution stopped waiting for the server. */
+  /** Whether the execution stopped waiting for the server, or the client closed. */
   stopped(): boolean;
   warn(message: string, error?: unknown): void;
 }
@@ -350,6 +350,7 @@ export interface OutputLink {
  * the execution stops waiting.
  */
 export async function sendOutput(stream: OutputStream, link: OutputLink): Promise<void> {
+  let failures = 0;
   while (!stream.isSettled && !link.stopped()) {
     let conn: Connection;
     try {
@@ -361,11 +362,20 @@ export async function sendOutput(stream: OutputStream, link: OutputLink): Promis
       }
       if (link.stopped()) return;
       link.warn(`execution output of ${stream.commandId} waits for the server`, error);
-      continue; // still unreachable: keep the output, try again
+      // Still unreachable: keep the output and try again, but never in a tight loop.
+      failures += 1;
+      await pause(backoffDelay(failures, link.maxBackoff) * 1000);
+      continue;
     }
+    failures = 0;
     await sendUntilLost(stream, conn, link);
     if (!conn.lost) await untilLostOrStopped(conn, stream);
   }
+}
+
+/** A pause that does not keep Node running by itself. */
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 async function sendUntilLost(stream: OutputStream, conn: Connection, link: OutputLink): Promise<void> {
@@ -381,7 +391,7 @@ async function sendUntilLost(stream: OutputStream, conn: Connection, link: Outpu
       await stream.changed(conn);
     }
     stream.restart = false;
-    await untilLostOrTimeout(conn, backoffDelay(stream.retries, link.maxBackoff) * 1000);
+    await conn.untilLost(backoffDelay(stream.retries, link.maxBackoff) * 1000);
     if (!conn.alive) return;
   }
 }
@@ -391,18 +401,6 @@ function untilLostOrStopped(conn: Connection, stream: OutputStream): Promise<voi
     const unsubscribe = conn.whenLost(done);
     void stream.settled.then(done);
     function done(): void {
-      unsubscribe();
-      resolve();
-    }
-  });
-}
-
-function untilLostOrTimeout(conn: Connection, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    const unsubscribe = conn.whenLost(done);
-    function done(): void {
-      clearTimeout(timer);
       unsubscribe();
       resolve();
     }

@@ -34,6 +34,9 @@ export interface SessionHost {
   run(command: string, options: RunOptions): Promise<Decision>;
   execute(command: string, options: ExecuteOptions): Promise<ExecutionResult>;
   end(sessionId: string, status: SessionStatus): Promise<void>;
+  /** The session is about to submit for the first time: `close()` must end it. */
+  track(session: Session): void;
+  /** The session ended: nothing left for `close()` to do. */
   forget(session: Session): void;
 }
 
@@ -165,6 +168,7 @@ export class Session {
   #begin(step: string | number | undefined): SessionInfo {
     if (this.#ended) throw new Error(`session ${this.id} has ended`);
     if (step !== undefined) this.step(step);
+    if (!this.#submitted) this.#host.track(this);
     this.#submitted = true; // from here on the submit may reach the server
     return { id: this.id, goal: this.goal, steps: this.steps, current_step: this.#current };
   }

@@ -21,8 +21,8 @@ import {
   rejection,
   reviewer,
   serverInfo,
-  sleep,
   uniqueCommand,
+  until,
   waitForStatus,
 } from "./support/server.js";
 
@@ -62,10 +62,6 @@ const printed = (events: CastEvent[]): string =>
 
 /** A shell line that waits until `path` exists (the test creates it when it is ready). */
 const waitFor = (path: string): string => `while [ ! -e '${path}' ]; do sleep 0.02; done`;
-
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await sleep(10);
-}
 
 describe("execute", () => {
   it("runs the approved command; its output reaches the result, onOutput and the recording", async () => {

@@ -15,8 +15,8 @@ import {
   rejection,
   serverInfo,
   ServerProcess,
-  sleep,
   uniqueCommand,
+  until,
 } from "./support/server.js";
 
 const info = serverInfo();
@@ -29,10 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await proxy.close();
 });
-
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await sleep(10);
-}
 
 describe("a connection cut while waiting", () => {
   it("is resumed: the decision arrives once, for the one command", async () => {

@@ -1,5 +1,8 @@
 /** Sessions against the real server: what reviewers see, and how a session ends. */
 
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+
 import { afterAll, describe, expect, it } from "vitest";
 
 import { CommandDeniedError, ExpactiClient } from "../src/index.js";
@@ -15,6 +18,12 @@ import {
 } from "./support/server.js";
 
 const info = serverInfo();
+
+/** A full garbage collection, from a flag set at run time (tests only). */
+function collectGarbage(): void {
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
+}
 const client = new ExpactiClient({ url: info.wsUrl, token: info.agentToken });
 
 afterAll(async () => {
@@ -108,6 +117,25 @@ describe("a session", () => {
     await own.close();
     expect(session.ended).toBe(true);
     await sessionStatus(commandId, "failed");
+  });
+
+  it("that never submitted is not held by its client (nothing to end), one that did is", async () => {
+    const own = new ExpactiClient({ url: info.wsUrl, token: info.agentToken });
+    const made = (): { idle: WeakRef<object>; busy: WeakRef<object>; commandId: Promise<string> } => {
+      const idle = own.session({ goal: "never used" });
+      const busy = own.session({ goal: "used once" });
+      const command = uniqueCommand("echo held");
+      void rejection(busy.run(command));
+      return { idle: new WeakRef(idle), busy: new WeakRef(busy), commandId: denyWhenPending(command) };
+    };
+    const { idle, busy, commandId } = made();
+    await commandId;
+    await new Promise((resolve) => setImmediate(resolve)); // WeakRefs hold their target for a turn
+    collectGarbage();
+    expect(idle.deref()).toBeUndefined();
+    expect(busy.deref()).toBeDefined(); // close() must end it
+    await own.close();
+    await sessionStatus(await commandId, "failed");
   });
 
   it("refuses a bad goal, bad steps and unknown steps", () => {

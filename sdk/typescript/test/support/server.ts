@@ -140,6 +140,11 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((ok) => setTimeout(ok, ms));
 }
 
+/** Resolve once `condition()` holds (checked every 10 ms); the test's timeout bounds it. */
+export async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await sleep(10);
+}
+
 /**
  * The error `promise` rejects with; fails the test if it resolves. Call it at once on a
  * pending call (before awaiting anything else), so the rejection is handled when it comes.
