@@ -12,14 +12,23 @@
  * decision means "did not run" (the tool) or "denied" (the hook).
  */
 
-import type { Tool, ToolApprovalStatus } from "ai";
+// `ai` is ESM only: the CommonJS build's declarations must import its types as ESM.
+import type { Tool, ToolApprovalStatus } from "ai" with { "resolution-mode": "import" };
 import { tool } from "ai";
 import { z } from "zod/v4";
 
 import type { RunOptions } from "./client.js";
 import type { Decision, DecisionState } from "./decision.js";
-import { CommandDeniedError, CommandTimeoutError, ExpactiError } from "./errors.js";
+import {
+  CommandAbortedError,
+  CommandDeniedError,
+  CommandTimeoutError,
+  ExpactiConnectionError,
+  ExpactiError,
+} from "./errors.js";
 import type { ExecuteOptions, ExecutionResult } from "./execution.js";
+import { checkTimeout } from "./frames.js";
+import { couldNotStart, notSubmitted, refused, stopped, timedOut, undecided, type Subject } from "./not-run.js";
 
 /** Output longer than this is cut in the middle: the model needs its start and its end. */
 export const DEFAULT_MAX_OUTPUT_CHARS = 20_000;
@@ -47,7 +56,10 @@ export interface ExpactiToolOptions {
   context?: Record<string, unknown>;
   /** Working directory of the commands (default: this process's). */
   cwd?: string;
-  /** Environment of the commands (default: this process's). */
+  /**
+   * Environment of the commands (default: this process's), always without
+   * AGENT_CREDENTIALS: an approved `env` must not hand the model the agent's token.
+   */
   env?: NodeJS.ProcessEnv;
   /** At most this many characters of output reach the model (default 20,000). */
   maxOutputChars?: number;
@@ -89,8 +101,16 @@ type ToolResultOutput = Awaited<ReturnType<NonNullable<Tool["toModelOutput"]>>>;
 /** The tool `expactiTool()` makes. */
 export type ExpactiShellTool = Tool<ShellInput, ExpactiToolResult>;
 
-/** Marks a tool that asks expacti itself, so the approval hook does not ask twice. */
-const GATED = Symbol.for("expacti.vercel-ai.gated");
+/** Where the `expacti` command and the documented setups keep the agent's server and token. */
+export const AGENT_CREDENTIALS: readonly string[] = Object.freeze(["EXPACTI_TOKEN", "EXPACTI_URL"]);
+
+/**
+ * The `execute` functions of the tools `expactiTool()` made: a tool whose `execute` is one
+ * of these asks expacti itself, so the approval hook need not ask again. The function, not
+ * a mark on the tool object: `{ ...expactiTool({ client }), execute: mine }` copies any
+ * mark, and `mine` must still be asked about.
+ */
+const gated = new WeakSet<object>();
 
 const shellInputSchema = z.preprocess(
   normalizeShellInput,
@@ -112,8 +132,11 @@ const shellInputSchema = z.preprocess(
  * ```
  *
  * A denial, a timeout or an unreachable server resolves (never rejects) with the reason,
- * so the model can adapt. Aborting the call's `abortSignal` cancels the command on the
- * server (or kills it, once running) and rejects with the abort.
+ * so the model can adapt. Aborting the call's `abortSignal` while the command waits
+ * cancels it on the server and rejects with the abort: nothing ran. Once the command
+ * runs, an abort (or the client's `close()`) kills it, and the tool resolves with what it
+ * printed and that it was stopped (`ran: true`): it did run, in part. Commands never see
+ * AGENT_CREDENTIALS in their environment.
  */
 export function expactiTool(options: ExpactiToolOptions): ExpactiShellTool {
   const settings = toolSettings(options);
@@ -124,7 +147,8 @@ export function expactiTool(options: ExpactiToolOptions): ExpactiShellTool {
       runForModel(settings, input.command, toolCallId, abortSignal),
     toModelOutput: ({ output }) => modelOutput(output),
   });
-  return Object.assign(shell, { [GATED]: true });
+  if (shell.execute !== undefined) gated.add(shell.execute);
+  return shell;
 }
 
 interface ToolSettings {
@@ -132,6 +156,7 @@ interface ToolSettings {
   description: string;
   maxOutputChars: number;
   execute: ExecuteOptions;
+  env: NodeJS.ProcessEnv | undefined;
   context: Record<string, unknown>;
 }
 
@@ -151,7 +176,8 @@ function toolSettings(options: ExpactiToolOptions): ToolSettings {
     client,
     description,
     maxOutputChars,
-    execute: definedOnly({ timeout: options.timeout, target: options.target, cwd: options.cwd, env: options.env }),
+    execute: definedOnly({ timeout: options.timeout, target: options.target, cwd: options.cwd }),
+    env: options.env,
     context: checkContext(options.context),
   };
 }
@@ -163,11 +189,18 @@ async function runForModel(
   signal: AbortSignal | undefined,
 ): Promise<ExpactiToolResult> {
   const context = { ...settings.context, source: "vercel-ai", tool_call_id: toolCallId };
+  const env = withoutCredentials(settings.env ?? process.env);
   let result: ExecutionResult;
   try {
-    result = await settings.client.execute(command, { ...settings.execute, context, signal });
+    result = await settings.client.execute(command, { ...settings.execute, env, context, signal });
   } catch (error) {
-    // The caller is stopping the whole generation: the abort is theirs to see, not the model's.
+    if (error instanceof CommandAbortedError && error.result !== null) {
+      // It ran, in part: whoever reads the messages must know, whatever stopped it.
+      const { result: partial } = error;
+      return ran(partial, settings.maxOutputChars, stopped(stopReason(error.reason), partial.decision.command));
+    }
+    // The caller is stopping the whole generation before anything ran: the abort is
+    // theirs to see, not the model's.
     if (signal?.aborted) throw error;
     return notRun(command, error);
   }
@@ -179,10 +212,22 @@ async function runForModel(
   return ran(result, settings.maxOutputChars);
 }
 
-function ran(result: ExecutionResult, limit: number): ExpactiToolResult {
+/** `env` as an approved command gets it: without the agent's expacti credentials. */
+function withoutCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !AGENT_CREDENTIALS.includes(name)));
+}
+
+function stopReason(reason: unknown): string {
+  if (reason instanceof ExpactiConnectionError) return "the client was closed";
+  if (reason instanceof Error && reason.name === "TimeoutError") return "the call timed out";
+  return "the call was aborted";
+}
+
+/** What ran and what it printed; `stoppedBecause` first when it was killed before the end. */
+function ran(result: ExecutionResult, limit: number, stoppedBecause?: string): ExpactiToolResult {
   const { decision } = result;
   const output = clip(result.output, limit);
-  const lines: string[] = [];
+  const lines: string[] = stoppedBecause === undefined ? [] : [stoppedBecause];
   if (decision.edited) lines.push(`A reviewer edited the command before approving it; ran: ${decision.command}`);
   if (decision.notes) lines.push(`Reviewer notes: ${decision.notes}`);
   lines.push(output === "" ? "(no output)" : output.replace(/\n$/, ""));
@@ -200,26 +245,22 @@ function ran(result: ExecutionResult, limit: number): ExpactiToolResult {
 /** A command that did not run, in words the model can act on; never throws. */
 function notRun(command: string, error: unknown): ExpactiToolResult {
   if (error instanceof CommandDeniedError) {
-    const { decision } = error;
-    const verb = decision.decision === "cancelled" ? "cancelled" : "denied";
-    const who = decision.reviewer ? ` by ${decision.reviewer}` : "";
-    const reason = decision.notes ? ` Reason: ${decision.notes}` : " No reason was given.";
-    const text = `The command was ${verb}${who} and did not run: ${command}.${reason}`;
-    return { ...fromDecision(command, decision), text };
+    return { ...fromDecision(command, error.decision), text: refused(error.decision, "command", command) };
   }
   if (error instanceof CommandTimeoutError) {
-    const text =
-      `No reviewer decided in time, so the command did not run: ${command}. ` +
-      "It may be asked again later, or done another way.";
-    return { ...fromDecision(command, error.decision), text };
+    return { ...fromDecision(command, error.decision), text: timedOut(error.decision, "command", command) };
   }
-  if (error instanceof ExpactiError) {
-    const text = `The approval gate could not decide, so the command did not run: ${command}. (${error.message})`;
-    return { ...fromDecision(command, undefined), text };
-  }
-  // Refused before it was asked (a NUL byte, too long) or could not start (no such cwd).
-  const text = `The command did not run: ${command}. (${String(error)})`;
+  const text =
+    error instanceof TypeError || error instanceof RangeError
+      ? notSubmitted(error) // refused before it was asked: a NUL byte, too long
+      : isSystemError(error)
+        ? couldNotStart(error, command) // approved, but e.g. no such cwd
+        : undecided(error, "command", command);
   return { ...fromDecision(command, undefined), text };
+}
+
+function isSystemError(error: unknown): boolean {
+  return !(error instanceof ExpactiError) && typeof (error as { syscall?: unknown } | null)?.syscall === "string";
 }
 
 function fromDecision(command: string, decision: Decision | undefined): ExpactiToolResult {
@@ -314,7 +355,8 @@ export type ExpactiToolApproval = (options: {
  * `"approved"` or `{ type: "denied", reason }`; the model gets the reason. Any error on the
  * way to a decision is a denial, and so is an approval of an edited text, since the hook
  * cannot change the input the tool runs with. Tools made by `expactiTool()` ask expacti
- * themselves and are passed through (`"not-applicable"`).
+ * themselves and are passed through (`"not-applicable"`): a tool whose `execute` is the
+ * very function `expactiTool()` made, not merely a copy of its properties.
  */
 export function expactiToolApproval(options: ExpactiToolApprovalOptions): ExpactiToolApproval {
   if (typeof options !== "object" || options === null || typeof options.client?.run !== "function") {
@@ -326,7 +368,7 @@ export function expactiToolApproval(options: ExpactiToolApprovalOptions): Expact
   const userContext = checkContext(options.context);
   const runOptions = definedOnly({ timeout: options.timeout, target: options.target, signal: abortSignal });
   return async ({ toolCall, tools }) => {
-    if (tools !== undefined && Object.hasOwn(tools, toolCall.toolName) && isGated(tools[toolCall.toolName])) {
+    if (tools !== undefined && Object.hasOwn(tools, toolCall.toolName) && asksItself(tools[toolCall.toolName])) {
       return "not-applicable";
     }
     let asked = "";
@@ -365,33 +407,17 @@ function approvalStatus(decision: Decision): ToolApprovalStatus {
 }
 
 function denialReason(asked: string, error: unknown): string {
-  if (error instanceof CommandDeniedError) {
-    const { decision } = error;
-    const verb = decision.decision === "cancelled" ? "cancelled" : "denied";
-    const who = decision.reviewer ? ` by ${decision.reviewer}` : "";
-    const reason = decision.notes ? ` Reason: ${decision.notes}` : " No reason was given.";
-    return `The tool call was ${verb}${who} and did not run.${reason}`;
-  }
-  if (error instanceof CommandTimeoutError) {
-    return (
-      "No reviewer decided in time, so the tool call did not run. " +
-      "It may be asked again later, or done another way."
-    );
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  const what = asked === "" ? "" : ` (${asked.length > 200 ? `${asked.slice(0, 200)}…` : asked})`;
-  return `The approval gate could not decide, so the tool call did not run${what}: ${message}`;
+  const subject: Subject = "tool call";
+  if (error instanceof CommandDeniedError) return refused(error.decision, subject);
+  if (error instanceof CommandTimeoutError) return timedOut(error.decision, subject);
+  return undecided(error, subject, asked === "" ? undefined : asked.length > 200 ? `${asked.slice(0, 200)}…` : asked);
 }
 
-function isGated(candidate: unknown): boolean {
-  return typeof candidate === "object" && candidate !== null && Reflect.get(candidate, GATED) === true;
-}
-
-function checkTimeout(timeout: number | undefined): void {
-  const valid = typeof timeout === "number" && Number.isFinite(timeout) && timeout > 0 && timeout <= 600;
-  if (timeout !== undefined && !valid) {
-    throw new RangeError("timeout must be seconds, more than 0 and at most 600");
-  }
+/** Whether `candidate` is a tool made by `expactiTool()`, its `execute` unchanged. */
+function asksItself(candidate: unknown): boolean {
+  if (typeof candidate !== "object" || candidate === null) return false;
+  const execute: unknown = Reflect.get(candidate, "execute");
+  return typeof execute === "function" && gated.has(execute);
 }
 
 function checkContext(context: Record<string, unknown> | undefined): Record<string, unknown> {

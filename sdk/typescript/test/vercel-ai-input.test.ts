@@ -1,11 +1,11 @@
 /** What `expactiTool` accepts from a model, and what it tells the model about its input. */
 
-import { asSchema, generateText, stepCountIs, type ModelMessage } from "ai";
-import { MockLanguageModelV4 } from "ai/test";
+import { asSchema, generateText, stepCountIs } from "ai";
 import { afterAll, describe, expect, it } from "vitest";
 
 import { ExpactiClient } from "../src/index.js";
 import { DEFAULT_TOOL_DESCRIPTION, expactiTool } from "../src/vercel-ai.js";
+import { modelCalling, toolResultSeen } from "./support/models.js";
 import { approve, pendingId, serverInfo } from "./support/server.js";
 
 const info = serverInfo();
@@ -16,36 +16,6 @@ const schema = asSchema(shell.inputSchema);
 afterAll(async () => {
   await client.close();
 });
-
-const usage = {
-  inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 },
-  outputTokens: { total: 1, text: 1, reasoning: 0 },
-};
-
-function modelSending(input: unknown): MockLanguageModelV4 {
-  return new MockLanguageModelV4({
-    doGenerate: [
-      {
-        content: [{ type: "tool-call", toolCallId: "call-1", toolName: "shell", input: JSON.stringify(input) }],
-        finishReason: { unified: "tool-calls", raw: undefined },
-        usage,
-        warnings: [],
-      },
-      {
-        content: [{ type: "text", text: "ok" }],
-        finishReason: { unified: "stop", raw: undefined },
-        usage,
-        warnings: [],
-      },
-    ],
-  });
-}
-
-function lastToolOutput(model: MockLanguageModelV4): unknown {
-  const prompt = model.doGenerateCalls[1]!.prompt as ModelMessage[];
-  const message = prompt.find((m) => m.role === "tool");
-  return Array.isArray(message?.content) ? (message.content[0] as { output: unknown }).output : undefined;
-}
 
 async function validate(value: unknown): Promise<{ success: boolean; value?: unknown; error?: Error }> {
   return (await schema.validate!(value)) as { success: boolean; value?: unknown; error?: Error };
@@ -86,18 +56,18 @@ describe("the shell tool's input", () => {
 
   it("shows the reviewer an argv array as the quoted line that runs", async () => {
     const marker = `t-${Math.random().toString(36).slice(2)}`;
-    const model = modelSending({ command: ["printf", "%s|", "a b", marker] });
+    const model = modelCalling("shell", { command: ["printf", "%s|", "a b", marker] });
     const generating = generateText({ model, tools: { shell }, prompt: "p", stopWhen: stepCountIs(3) });
     const asked = `printf '%s|' 'a b' ${marker}`;
     await approve(await pendingId(asked));
     await generating;
-    expect(lastToolOutput(model)).toEqual({ type: "text", value: `a b|${marker}|` });
+    expect(toolResultSeen(model)).toEqual({ type: "text", value: `a b|${marker}|` });
   });
 
   it("tells the model its input was invalid, and asks nobody", async () => {
-    const model = modelSending({ command: 42 });
+    const model = modelCalling("shell", { command: 42 });
     const result = await generateText({ model, tools: { shell }, prompt: "p", stopWhen: stepCountIs(3) });
-    expect(lastToolOutput(model)).toMatchObject({
+    expect(toolResultSeen(model)).toMatchObject({
       type: "error-text",
       value: expect.stringContaining("Invalid input for tool shell"),
     });

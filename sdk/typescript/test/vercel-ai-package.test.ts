@@ -17,6 +17,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** The module's runtime API, pinned: a change here is a change of the package's interface. */
 const EXPORTS = [
+  "AGENT_CREDENTIALS",
   "DEFAULT_MAX_OUTPUT_CHARS",
   "DEFAULT_TOOL_DESCRIPTION",
   "describeToolCall",

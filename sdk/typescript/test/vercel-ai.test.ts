@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { generateText, stepCountIs, streamText, tool, type ModelMessage, type ToolSet } from "ai";
-import { convertArrayToReadableStream, MockLanguageModelV4 } from "ai/test";
+import { generateText, stepCountIs, streamText, tool, type ToolSet } from "ai";
+import type { MockLanguageModelV4 } from "ai/test";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod/v4";
 
@@ -31,8 +31,10 @@ import {
   rejection,
   serverInfo,
   uniqueCommand,
+  until,
   waitForStatus,
 } from "./support/server.js";
+import { modelCalling, streamingModelCalling, toolResultSeen } from "./support/models.js";
 
 const info = serverInfo();
 const client = new ExpactiClient({ url: info.wsUrl, token: info.agentToken });
@@ -43,31 +45,6 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-const usage = {
-  inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 },
-  outputTokens: { total: 1, text: 1, reasoning: 0 },
-};
-
-/** A model that calls `toolName` with `input` once, then answers "done". */
-function modelCalling(toolName: string, input: unknown): MockLanguageModelV4 {
-  return new MockLanguageModelV4({
-    doGenerate: [
-      {
-        content: [{ type: "tool-call", toolCallId: "call-1", toolName, input: JSON.stringify(input) }],
-        finishReason: { unified: "tool-calls", raw: undefined },
-        usage,
-        warnings: [],
-      },
-      {
-        content: [{ type: "text", text: "done" }],
-        finishReason: { unified: "stop", raw: undefined },
-        usage,
-        warnings: [],
-      },
-    ],
-  });
-}
-
 /** `generateText` over `tools` with a prompt and a step limit, plus `options`. */
 function generate(
   model: MockLanguageModelV4,
@@ -75,16 +52,6 @@ function generate(
   options: { toolApproval?: ExpactiToolApproval; abortSignal?: AbortSignal } = {},
 ) {
   return generateText({ model, tools, prompt: "p", stopWhen: stepCountIs(3), ...options });
-}
-
-/** The tool result the model was shown in its second call. */
-function toolResultSeen(model: MockLanguageModelV4): { type: string; value?: unknown; reason?: string } {
-  expect(model.doGenerateCalls).toHaveLength(2);
-  const prompt = model.doGenerateCalls[1]!.prompt as ModelMessage[];
-  const message = prompt.find((m) => m.role === "tool");
-  const part = Array.isArray(message?.content) ? message.content[0] : undefined;
-  expect(part).toMatchObject({ type: "tool-result", toolCallId: "call-1" });
-  return (part as { output: { type: string; value?: unknown; reason?: string } }).output;
 }
 
 function scratchFile(name: string): string {
@@ -167,7 +134,7 @@ describe("expactiTool", () => {
     expect(toolResultSeen(model)).toEqual({
       type: "error-text",
       value:
-        `No reviewer decided in time, so the command did not run: ${command}. ` +
+        `No reviewer decided in time (no decision within 1 s), so the command did not run: ${command}. ` +
         "It may be asked again later, or done another way.",
     });
     const output = result.steps[0]!.toolResults[0]!.output as ExpactiToolResult;
@@ -224,8 +191,8 @@ describe("expactiTool", () => {
     }
     const seen = toolResultSeen(model);
     expect(seen.type).toBe("error-text");
-    const start = `The approval gate could not decide, so the command did not run: ${command}. (`;
-    expect(String(seen.value).startsWith(start)).toBe(true);
+    expect(String(seen.value)).toMatch(/^The approval gate could not decide \(could not connect to .+\), so the command did not run: /);
+    expect(String(seen.value).endsWith(`did not run: ${command}.`)).toBe(true);
     expect(existsSync(file)).toBe(false);
   });
 
@@ -237,7 +204,8 @@ describe("expactiTool", () => {
     await generating;
     const seen = toolResultSeen(model);
     expect(seen.type).toBe("error-text");
-    expect(String(seen.value).startsWith(`The command did not run: ${command}. (`)).toBe(true);
+    expect(String(seen.value)).toMatch(/^The command was approved but could not start \(.*ENOENT.*\), so it did not run: /);
+    expect(String(seen.value).endsWith(`so it did not run: ${command}.`)).toBe(true);
   });
 
   it("runs commands of a session, which reviewers see with its goal", async () => {
@@ -250,6 +218,65 @@ describe("expactiTool", () => {
     await session.end();
     expect(toolResultSeen(model)).toMatchObject({ type: "text" });
     expect((await getCommand(commandId)).session).toMatchObject({ goal: "tidy the scratch dir" });
+  });
+
+  it("never hands a command the agent's credentials, whatever env it is given", async () => {
+    const saved = { EXPACTI_TOKEN: process.env["EXPACTI_TOKEN"], EXPACTI_URL: process.env["EXPACTI_URL"] };
+    process.env["EXPACTI_TOKEN"] = "secret-agent-token";
+    process.env["EXPACTI_URL"] = "ws://secret.example/shell/ws";
+    try {
+      const tools = [expactiTool({ client }), expactiTool({ client, env: { ...process.env, OTHER: "kept" } })];
+      for (const shell of tools) {
+        const command = uniqueCommand("env");
+        const model = modelCalling("shell", { command });
+        const generating = generate(model, { shell });
+        await approveWhenPending(command);
+        const output = ((await generating).steps[0]!.toolResults[0]!.output as ExpactiToolResult).output;
+        expect(output).toContain("PATH=");
+        expect(output).not.toContain("secret");
+        expect(output).not.toMatch(/^EXPACTI_(TOKEN|URL)=/m);
+      }
+      expect(process.env["EXPACTI_TOKEN"]).toBe("secret-agent-token"); // the agent's own is untouched
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
+  it("tells the model a command stopped by close() did run, in part", async () => {
+    const own = new ExpactiClient({ url: info.wsUrl, token: info.agentToken });
+    const marker = scratchFile("stopped");
+    const command = uniqueCommand(`echo started; touch ${marker}; sleep 100`);
+    const model = modelCalling("shell", { command });
+    const generating = generate(model, { shell: expactiTool({ client: own }) });
+    await approveWhenPending(command);
+    await until(() => existsSync(marker));
+    await own.close();
+    const result = await generating;
+    expect(toolResultSeen(model)).toEqual({
+      type: "error-text",
+      value:
+        "The command was approved and started, but was stopped before it finished (the client was closed): " +
+        `${command}. It may have done part of its work: check before running it again.\nstarted\nExit code: 137`,
+    });
+    expect(result.steps[0]!.toolResults[0]!.output).toMatchObject({ ran: true, exitCode: 137, output: "started\n" });
+  });
+
+  it("resolves, saying it ran, when its call is aborted once the command runs", async () => {
+    const marker = scratchFile("aborted-running");
+    const command = uniqueCommand(`touch ${marker}; sleep 100`);
+    const controller = new AbortController();
+    const shell = expactiTool({ client });
+    const options = { toolCallId: "call-8", messages: [], abortSignal: controller.signal, context: {} };
+    const running = Promise.resolve(shell.execute!({ command }, options));
+    await approveWhenPending(command);
+    await until(() => existsSync(marker));
+    controller.abort();
+    const result = (await running) as ExpactiToolResult;
+    expect([result.ran, result.exitCode]).toEqual([true, 137]);
+    expect(result.text).toMatch(/^The command was approved and started, but was stopped before it finished \(the call was aborted\)/);
   });
 
   it("refuses bad options at once", () => {
@@ -369,7 +396,7 @@ describe("expactiToolApproval", () => {
       expect(calls()).toBe(0);
       expect(toolResultSeen(model)).toMatchObject({
         type: "execution-denied",
-        reason: expect.stringMatching(/^The approval gate could not decide, so the tool call did not run/),
+        reason: expect.stringMatching(/^The approval gate could not decide \(.+\), so the tool call did not run/),
       });
     }
   });
@@ -383,6 +410,33 @@ describe("expactiToolApproval", () => {
     await generating;
     expect(toolResultSeen(model)).toEqual({ type: "text", value: "once" });
     expect(await findCommands(`shell ${JSON.stringify({ command })}`)).toEqual([]);
+  });
+
+  it("asks about a tool that copies expactiTool's properties but runs another execute", async () => {
+    let calls = 0;
+    const impostor = {
+      ...expactiTool({ client }),
+      execute: async () => {
+        calls += 1;
+        return "ran without asking";
+      },
+    };
+    const command = uniqueCommand("echo impostor");
+    const model = modelCalling("shell", { command });
+    const toolApproval = expactiToolApproval({ client });
+    const generating = generate(model, { shell: impostor as never }, { toolApproval });
+    await denyWhenPending(`shell ${JSON.stringify({ command })}`, "not that one");
+    await generating;
+    expect(calls).toBe(0);
+    expect(toolResultSeen(model)).toEqual({
+      type: "execution-denied",
+      reason: "The tool call was denied by alice and did not run. Reason: not that one",
+    });
+    // The tool itself, copied whole, is still its own gate.
+    const copy = { ...expactiTool({ client }) };
+    expect(await toolApproval({ toolCall: { toolCallId: "c", toolName: "shell", input: {} }, tools: { shell: copy } })).toBe(
+      "not-applicable",
+    );
   });
 
   it("cancels the pending approval when its abortSignal fires", async () => {
@@ -405,40 +459,6 @@ describe("expactiToolApproval", () => {
 });
 
 describe("streamText", () => {
-  /** A streaming model that calls `toolName` with `input` once, then answers "done". */
-  function streamingModelCalling(toolName: string, input: unknown): MockLanguageModelV4 {
-    const finish = (unified: "tool-calls" | "stop") => ({
-      type: "finish",
-      finishReason: { unified, raw: undefined },
-      usage,
-    });
-    const streams = [
-      [
-        { type: "stream-start", warnings: [] },
-        { type: "tool-call", toolCallId: "call-1", toolName, input: JSON.stringify(input) },
-        finish("tool-calls"),
-      ],
-      [
-        { type: "stream-start", warnings: [] },
-        { type: "text-start", id: "t" },
-        { type: "text-delta", id: "t", delta: "done" },
-        { type: "text-end", id: "t" },
-        finish("stop"),
-      ],
-    ];
-    let call = 0;
-    return new MockLanguageModelV4({
-      doStream: async () => ({ stream: convertArrayToReadableStream(streams[call++] as never[]) }),
-    });
-  }
-
-  function toolResultStreamedTo(model: MockLanguageModelV4): unknown {
-    expect(model.doStreamCalls).toHaveLength(2);
-    const prompt = model.doStreamCalls[1]!.prompt as ModelMessage[];
-    const message = prompt.find((m) => m.role === "tool");
-    return Array.isArray(message?.content) ? (message.content[0] as { output: unknown }).output : undefined;
-  }
-
   it("runs the shell tool's approved command", async () => {
     const command = uniqueCommand("echo streamed");
     const model = streamingModelCalling("shell", { command });
@@ -447,7 +467,7 @@ describe("streamText", () => {
     const text = result.text;
     await approveWhenPending(command);
     expect(await text).toBe("done");
-    expect(toolResultStreamedTo(model)).toEqual({ type: "text", value: "streamed" });
+    expect(toolResultSeen(model)).toEqual({ type: "text", value: "streamed" });
   });
 
   it("routes toolApproval to a human, whose denial the model gets", async () => {
@@ -473,7 +493,7 @@ describe("streamText", () => {
     await denyWhenPending(`writeNote ${JSON.stringify(input)}`, "not now");
     expect(await text).toBe("done");
     expect(calls).toBe(0);
-    expect(toolResultStreamedTo(model)).toEqual({
+    expect(toolResultSeen(model)).toEqual({
       type: "execution-denied",
       reason: "The tool call was denied by alice and did not run. Reason: not now",
     });
