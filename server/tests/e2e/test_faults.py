@@ -248,10 +248,12 @@ async def test_a_revoked_token_stops_working_on_an_open_socket(
     assert (reply["type"], reply.get("code")) == ("error", "unauthenticated")
     with pytest.raises(websockets.ConnectionClosed):
         await agent.recv()
+    # The error answers no particular submit: the last one may have been stored just
+    # before the re-check, which is the documented window of at most 5 s.
     listing = await http.get("/api/v1/commands", headers=org.reviewer_headers())
-    stored = [i["request_id"] for i in listing.json()["items"]]
+    stored = {i["request_id"] for i in listing.json()["items"]}
+    assert stored <= {"rv-1"} | {f"rv-busy-{n}" for n in range(attempt + 1)}
     assert "rv-1" in stored
-    assert f"rv-busy-{attempt}" not in stored  # the refused submit was not stored
 
 
 async def test_a_silent_agent_waiting_for_a_decision_is_cut_off_when_its_token_is_revoked(
