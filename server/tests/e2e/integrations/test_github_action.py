@@ -535,6 +535,42 @@ def test_every_use_installs_into_a_new_virtual_environment(runner: ActionRunner)
     assert all(p.is_file() and runner.runner_temp in p.parents for p in pythons)
 
 
+def test_a_python_without_pip_gets_a_venv_with_its_own(
+    runner: ActionRunner, tmp_path: Path
+) -> None:
+    """The runner's pip installs into a bare venv; without one, the venv seeds its own pip."""
+    bare = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True)
+    run = runner.run(
+        until="install",
+        command="make deploy",
+        backend_url="https://expacti.example.com",
+        shell_token="agent-token",
+        python=str(bare / "bin" / "python"),
+    )
+    assert run.steps[-1].status == 0, run.log
+    python = run.steps[-1].outputs["python"]
+    pip = subprocess.run([python, "-m", "pip", "--version"], capture_output=True, check=False)
+    assert pip.returncode == 0  # seeded: the bare interpreter had no pip to lend
+    imported = subprocess.run([python, "-c", "import expacti"], check=False)
+    assert imported.returncode == 0
+
+
+def test_the_runners_pip_installs_into_a_bare_venv(runner: ActionRunner) -> None:
+    run = runner.run(
+        until="install",
+        command="make deploy",
+        backend_url="https://expacti.example.com",
+        shell_token="agent-token",
+        python=sys.executable,
+    )
+    assert run.steps[-1].status == 0, run.log
+    python = run.steps[-1].outputs["python"]
+    pip = subprocess.run([python, "-m", "pip", "--version"], capture_output=True, check=False)
+    assert pip.returncode != 0  # no pip of its own: the runner's installed into it
+    assert subprocess.run([python, "-c", "import expacti"], check=False).returncode == 0
+
+
 def wheel_url(path: Path, digest: str) -> str:
     return f"{path.as_uri()}#sha256={digest}"
 
