@@ -927,9 +927,12 @@ async def test_a_cancellation_after_the_command_exited_does_not_change_its_statu
     while the gate still reads what that process may print (the SDK's linger) or sends the
     recording's end: the command's status stays the step's."""
     # The HUP the terminal's session leader leaves behind at its exit is ignored from the
-    # start: the process is sure to survive the command.
+    # start: the process is sure to survive the command. The command reads its input first:
+    # the gate closes it once it knows the command started, so the command cannot exit (and
+    # the signal cannot come) before the gate knows it is running. A signal in that instant
+    # is another case: the wait is cancelled, and the command just started is stopped.
     command = (
-        "trap '' HUP; sh_pid=$$ gate=$PPID; "
+        "trap '' HUP; sh_pid=$$ gate=$PPID; read -r _; "
         "( while kill -0 $sh_pid 2>/dev/null; do sleep 0.01; done; "
         "kill -INT $gate; echo sent > signalled ) & "
         "echo done"
