@@ -29,6 +29,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -418,11 +419,15 @@ def live_environment(python: str) -> Iterator[tuple[dict[str, str], ServerProces
     proxy: CuttableProxy | None = None
     control_server: ThreadingHTTPServer | None = None
     try:
-        server.start()
-        # One after the other: the first token of an org creates it.
+        # Each `token create` is a Python start of seconds, so the rest overlap: the first
+        # one alone creates the database, and each organisation; then the others and the
+        # server's own start go side by side.
         agent = server.create_token("agent", "sdk-agent", LIVE_ORG)
-        reviewer_token = server.create_token("reviewer", REVIEWER_NAME, LIVE_ORG)
-        vectors = server.create_token("agent", "sdk-vectors-agent", VECTORS_ORG)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            reviewer = pool.submit(server.create_token, "reviewer", REVIEWER_NAME, LIVE_ORG)
+            vectors = pool.submit(server.create_token, "agent", "sdk-vectors", VECTORS_ORG)
+            server.start()
+            reviewer_token, vectors_token = reviewer.result(), vectors.result()
         proxy = CuttableProxy(server.port)
         proxy.start()
         control = Control(Reviewer(server.url, reviewer_token), proxy)
@@ -434,7 +439,7 @@ def live_environment(python: str) -> Iterator[tuple[dict[str, str], ServerProces
                 "EXPACTI_LIVE_URL": f"ws://127.0.0.1:{proxy.port}/shell/ws",
                 "EXPACTI_LIVE_HTTP_URL": f"http://127.0.0.1:{proxy.port}",
                 "EXPACTI_LIVE_AGENT_TOKEN": agent,
-                "EXPACTI_LIVE_VECTORS_TOKEN": vectors,
+                "EXPACTI_LIVE_VECTORS_TOKEN": vectors_token,
                 "EXPACTI_LIVE_CONTROL": f"http://127.0.0.1:{control_server.server_address[1]}",
                 "EXPACTI_LIVE_SERVER": server.url,
                 "EXPACTI_LIVE_REVIEWER_TOKEN": reviewer_token,
