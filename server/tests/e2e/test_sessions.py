@@ -93,8 +93,18 @@ async def test_bad_session_input_is_refused_and_agents_see_only_their_own(
     other_token = await make_agent_token(server_db, org, "agent-2")
     theirs = await http.get("/api/v1/sessions", headers={"Authorization": f"Bearer {other_token}"})
     assert theirs.json()["items"] == []
-    ended = await http.post(
+    # The HTTP twin refuses what the socket refuses, and changes nothing then.
+    without_status = await http.post(
         "/api/v1/sessions/end", json={"session_id": "mine"}, headers=org.agent_headers()
+    )
+    assert without_status.status_code == 422
+    assert without_status.json()["error"]["code"] == "invalid_request"
+    sessions = await http.get("/api/v1/sessions", headers=org.agent_headers())
+    assert [s["status"] for s in sessions.json()["items"] if s["client_id"] == "mine"] == ["active"]
+    ended = await http.post(
+        "/api/v1/sessions/end",
+        json={"session_id": "mine", "status": "completed"},
+        headers=org.agent_headers(),
     )
     assert ended.status_code == 204
     await agent.close()

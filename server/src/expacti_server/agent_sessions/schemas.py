@@ -59,4 +59,5 @@ class SessionEndBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     session_id: str = Field(min_length=1, max_length=128)
-    status: Literal["completed", "failed"] = "completed"
+    # Required, as on the socket: a client that forgot it must not end a session as done.
+    status: Literal["completed", "failed"]
