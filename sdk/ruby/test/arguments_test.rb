@@ -23,6 +23,10 @@ class ArgumentsTest < Minitest::Test
   def test_the_command
     refused(/blank/) { @client.run("   \n ") }
     refused(/blank/) { @client.run("\u3000") }
+    # Blank as the server's Python str.strip() sees it, which also strips \x1c-\x1f.
+    ["\x1c", "\x1f \x1e", "\x1d\u0085\u00a0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\t\v\f\r"].each do |blank|
+      refused(/blank/) { @client.run(blank) }
+    end
     refused(/NUL/) { @client.run("ls\0rm") }
     refused(/String, not Integer/) { @client.run(42) }
     refused(/UTF-8/) { @client.run("ls \xff".b) }

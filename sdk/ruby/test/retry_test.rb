@@ -63,6 +63,27 @@ class RetryTest < Minitest::Test
     assert_equal 3, @server.requests_to("GET", "/cmd_1").size
   end
 
+  def test_a_long_poll_asked_again_waits_only_for_the_time_left
+    serve do |request|
+      polls = @server.requests_to("GET", "/cmd_1")
+      if request.method == "POST" && request.path == "/api/v1/commands"
+        [201, Wire.command(request.json["request_id"], timeout: 1)]
+      elsif request.path.end_with?("/cancel") then [200, Wire.decided(@server.request_id, "cancelled")]
+      elsif polls.size == 1
+        sleep 0.2 # the outage takes time off the deadline
+        :reset
+      else
+        sleep request.query.fetch("wait").to_f # a long-poll holds for its wait
+        [200, Wire.command(@server.request_id, timeout: 1)]
+      end
+    end
+    assert_raises(Expacti::CommandTimeoutError) { @client.run("make overshoot", timeout: 1) }
+    waits = @server.requests_to("GET", "/cmd_1").map { |poll| poll.query.fetch("wait").to_f }
+    assert_operator waits.size, :>=, 2
+    assert_operator waits[1], :<, waits[0], "the retry must not wait past the deadline the first poll ended at"
+    assert_equal [{ "reason" => "agent deadline passed" }], @server.requests_to("POST", "/cancel").map(&:json)
+  end
+
   def test_a_server_that_is_gone_is_a_connection_error_after_the_reconnect_window
     closed = TCPServer.new("127.0.0.1", 0)
     port = closed.addr[1]

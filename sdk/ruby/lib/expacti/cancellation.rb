@@ -9,7 +9,8 @@ module Expacti
   # again with the same request_id, which the server resumes.
   class Cancellation
     BOUND_SECONDS = 5
-    READ_TIMEOUT = 3
+    # Each of its requests, whole.
+    REQUEST_LIMIT_SECONDS = 3
 
     # +binding+: an HttpBinding with a short connect timeout.
     def initialize(binding)
@@ -19,8 +20,8 @@ module Expacti
     # Cancel the command (+command_id+, or the one +submit_body+ created) for +reason+.
     def call(command_id, submit_body, reason)
       worker = Thread.new do
-        id = command_id || @binding.submit(submit_body, read_timeout: READ_TIMEOUT).id
-        @binding.cancel(id, reason, read_timeout: READ_TIMEOUT)
+        id = command_id || @binding.submit(submit_body, limit: REQUEST_LIMIT_SECONDS).id
+        @binding.cancel(id, reason, limit: REQUEST_LIMIT_SECONDS)
       rescue StandardError
         nil # best effort: the server times the command out on its own, and the run's own error stands
       end

@@ -12,6 +12,7 @@ require_relative "retry_window"
 require_relative "session_end"
 require_relative "submit"
 require_relative "transport"
+require_relative "unserializable"
 
 module Expacti
   # Asks an expacti server for approval before a command runs, over the HTTP binding
@@ -24,6 +25,8 @@ module Expacti
   # Thread-safe: concurrent runs share nothing but the settings, each on its own HTTP
   # connections. No connection stays open between calls, so there is nothing to close.
   class Client
+    include Unserializable
+
     TOKEN = /\A[\x21-\x7e]+\z/.freeze
     CONNECT_TIMEOUT = 10
     CANCEL_CONNECT_TIMEOUT = 2

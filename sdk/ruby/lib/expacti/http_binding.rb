@@ -14,7 +14,8 @@ module Expacti
   #
   # 401/403 raise AuthenticationError; a request that did not get through, or a 502, 503,
   # 504 or `unavailable` answer, raises Retryable; any other refusal ProtocolError with
-  # the error body's code.
+  # the error body's code. Each call takes at most +limit+ seconds (what its caller has
+  # left), and never more than the request's own bound.
   class HttpBinding
     # The request may succeed if sent again: the network failed, or the server could not
     # take it for now. #code is the error body's code ("unavailable"), if there was one.
@@ -28,7 +29,8 @@ module Expacti
     end
 
     RETRYABLE_STATUSES = [502, 503, 504].freeze
-    SUBMIT_READ_TIMEOUT = 30
+    # The longest any request but a long-poll may take, connecting included.
+    REQUEST_LIMIT_SECONDS = 30
     # How much longer than the long-poll's wait an answer may take before it counts as lost.
     POLL_SLACK_SECONDS = 15
 
@@ -37,32 +39,33 @@ module Expacti
     end
 
     # POST /api/v1/commands: the CommandView (201 created, 200 resumed).
-    def submit(body, read_timeout: SUBMIT_READ_TIMEOUT)
-      response = send_request("/api/v1/commands", "the submit", body: body, read_timeout: read_timeout)
+    def submit(body, limit: REQUEST_LIMIT_SECONDS)
+      response = send_request("/api/v1/commands", "the submit", body: body,
+                                                                 limit: [limit, REQUEST_LIMIT_SECONDS].min)
       expect(response, [200, 201], "the submit")
       CommandView.parse(StrictJson.parse(response.body, "the command"), body.fetch("request_id"))
     end
 
     # GET /api/v1/commands/{id}?wait=S: the CommandView once decided, or after +wait+ seconds.
-    def poll(command_id, request_id, wait)
+    def poll(command_id, request_id, wait, limit:)
       response = send_request(command_path(command_id), "the long-poll", query: { "wait" => format("%.3f", wait) },
-                                                                         read_timeout: wait + POLL_SLACK_SECONDS)
+                                                                         limit: [limit, wait + POLL_SLACK_SECONDS].min)
       expect(response, [200], "the long-poll")
       CommandView.parse(StrictJson.parse(response.body, "the command"), request_id)
     end
 
     # POST /api/v1/commands/{id}/cancel; the answer is not needed (a decided command keeps
     # its decision).
-    def cancel(command_id, reason, read_timeout:)
+    def cancel(command_id, reason, limit:)
       response = send_request("#{command_path(command_id)}/cancel", "the cancel", body: { "reason" => reason },
-                                                                                  read_timeout: read_timeout)
+                                                                                  limit: [limit, REQUEST_LIMIT_SECONDS].min)
       expect(response, [200], "the cancel")
       nil
     end
 
     # POST /api/v1/sessions/end (204).
     def end_session(body)
-      response = send_request("/api/v1/sessions/end", "the session end", body: body, read_timeout: SUBMIT_READ_TIMEOUT)
+      response = send_request("/api/v1/sessions/end", "the session end", body: body, limit: REQUEST_LIMIT_SECONDS)
       expect(response, [204], "the session end")
       nil
     end
@@ -73,8 +76,8 @@ module Expacti
       "/api/v1/commands/#{URI.encode_www_form_component(command_id).gsub("+", "%20")}"
     end
 
-    def send_request(path, what, body: nil, query: nil, read_timeout:)
-      @transport.call(path, body: body, query: query, read_timeout: read_timeout)
+    def send_request(path, what, limit:, body: nil, query: nil)
+      @transport.call(path, body: body, query: query, limit: limit)
     rescue Transport::NetworkFailure => e
       raise Retryable, "#{what} did not get through: #{e.message}"
     end

@@ -43,9 +43,11 @@ module Expacti
 
     def submit
       @deadline.start
-      view = @retries.attempt(time_left: -> { @deadline.remaining }) do
-        @sent = true
-        @binding.submit(@body)
+      view = before_deadline do
+        @retries.attempt(time_left: -> { @deadline.remaining }) do
+          @sent = true
+          @binding.submit(@body, limit: @deadline.remaining)
+        end
       end
       @command_id = view.id
       view
@@ -59,27 +61,43 @@ module Expacti
 
     def poll(view)
       @deadline.observe(view)
-      left = @deadline.remaining
-      if left <= 0
-        cancel("agent deadline passed")
-        raise CommandTimeoutError.new(@body.fetch("command"))
-      end
-      long_poll(view.id, left)
+      deadline_passed unless @deadline.remaining.positive?
+      before_deadline { long_poll(view.id) }
     rescue AuthenticationError
       @settled = true
       raise
     end
 
-    def long_poll(command_id, left)
+    # The wait is worked out again for every attempt: a retry after an outage has less
+    # time left than the attempt it repeats.
+    def long_poll(command_id)
+      wait = nil
       @retries.attempt(time_left: -> { @deadline.remaining }) do
-        @binding.poll(command_id, @body.fetch("request_id"), [left, @max_wait].min)
+        left = @deadline.remaining
+        deadline_passed unless left.positive?
+        wait = [left, @max_wait].min
+        @binding.poll(command_id, @body.fetch("request_id"), wait, limit: left)
       end
     rescue ProtocolError => e
-      sent = [left, @max_wait].min
-      raise unless e.code == "invalid_request" && sent > 1
+      raise unless e.code == "invalid_request" && wait && wait > 1
 
-      @max_wait = [sent / 2, 1].max
+      @max_wait = [wait / 2, 1].max
       retry
+    end
+
+    # A request cut short by the deadline, and not retried for lack of time, is the
+    # deadline passing, not the server being unreachable.
+    def before_deadline
+      yield
+    rescue ConnectionError => e
+      raise if e.is_a?(AuthenticationError) || @deadline.remaining.positive?
+
+      deadline_passed
+    end
+
+    def deadline_passed
+      cancel("agent deadline passed")
+      raise CommandTimeoutError.new(@body.fetch("command"))
     end
 
     # An answer the SDK could not trust, rather than a refusal with an error code.

@@ -20,7 +20,9 @@ module Expacti
     MAX_TIMEOUT_SECONDS = 600
     MAX_TARGET_CHARS = 255
     MAX_SESSION_ID_CHARS = 128
-    BLANK = /\A[[:space:]]*\z/.freeze
+    # Blank as the server sees it: Python's str.isspace(), which [[:space:]] misses the
+    # separators \x1c-\x1f of.
+    BLANK = /\A[\t\n\v\f\r\x1c-\x1f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*\z/.freeze
 
     # The body as a Hash with String keys; nil optionals are left out.
     def self.body(request_id:, command:, target: nil, timeout_seconds: nil, session: nil, context: nil,

@@ -22,7 +22,7 @@ class LiveVectorsTest < Minitest::Test
   end
 
   def send_body(type, body)
-    @transport.call(PATHS.fetch(type), body: body, read_timeout: 30)
+    @transport.call(PATHS.fetch(type), body: body, limit: 30)
   end
 
   def expected_answer(vector, first_use)

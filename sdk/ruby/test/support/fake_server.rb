@@ -15,12 +15,19 @@ class FakeServer
     end
   end
 
+  # An answer that takes hours: +at_once+ is written, then +trickled+ one byte at a
+  # time, each soon enough to keep a per-read timeout from ever firing.
+  Trickle = Struct.new(:at_once, :trickled)
+  TRICKLE_PAUSE = 0.05
+
   attr_reader :url
 
-  # The block gets each Request and returns [status, body] (a Hash is sent as JSON),
-  # :reset (the connection is reset) or :close (closed without an answer).
+  # The block gets each Request and returns [status, body] or [status, body, headers] (a
+  # Hash body is sent as JSON),
+  # :reset (the connection is reset), :close (closed without an answer) or a Trickle.
   def initialize(&handler)
     @handler = handler
+    @closed = false
     @listener = TCPServer.new("127.0.0.1", 0)
     @url = "http://127.0.0.1:#{@listener.addr[1]}"
     @requests = []
@@ -44,6 +51,7 @@ class FakeServer
   end
 
   def close
+    @closed = true
     @listener.close
     @acceptor.join
     @lock.synchronize { @threads.dup }.each { |thread| thread.join(10) }
@@ -92,11 +100,25 @@ class FakeServer
       socket.setsockopt(Socket::SOL_SOCKET, Socket::SO_LINGER, [1, 0].pack("ii"))
     when :close
       nil
+    when Trickle
+      trickle(socket, reply)
     else
-      status, body = reply
+      status, body, headers = reply
       text = body.is_a?(String) ? body : JSON.generate(body)
-      socket.write("HTTP/1.1 #{status} X\r\nContent-Type: application/json\r\n" \
+      extra = (headers || {}).map { |name, value| "#{name}: #{value}\r\n" }.join
+      socket.write("HTTP/1.1 #{status} X\r\nContent-Type: application/json\r\n#{extra}" \
                    "Content-Length: #{text.bytesize}\r\nConnection: close\r\n\r\n#{text}")
+    end
+  end
+
+  # Until the client hangs up (the write then fails) or the server closes.
+  def trickle(socket, reply)
+    socket.write(reply.at_once)
+    reply.trickled.each_char do |char|
+      break if @closed
+
+      socket.write(char)
+      sleep(TRICKLE_PAUSE)
     end
   end
 end
