@@ -33,6 +33,28 @@ func TestNewRefusesBadOptions(t *testing.T) {
 	}
 }
 
+// A mistyped URL must not put the token it carries into an error message, which ends up
+// in logs: not from the userinfo, the query, the fragment, nor url.Parse's own error.
+func TestABadURLNeverRepeatsTheSecretItCarries(t *testing.T) {
+	const secret = "SECRET-7f3a"
+	for _, raw := range []string{
+		"https://agent:" + secret + "@expacti.example/shell/ws",
+		"ws://agent:" + secret + "@expacti.example/shell/ws",
+		"http://expacti.example/shell/ws?token=" + secret,
+		"wss://expacti.example/shell/ws?token=" + secret,
+		"wss://expacti.example/shell/ws#" + secret,
+		"wss://expacti.example:" + secret + "/shell/ws",
+		"wss://agent:" + secret + "%zz@expacti.example/shell/ws",
+		"wss://expacti.example/shell/ws\x7f" + secret + "\x00",
+	} {
+		_, err := New(Options{URL: raw, Token: testToken})
+		var invalid *InvalidArgumentError
+		if !errors.As(err, &invalid) || strings.Contains(err.Error(), secret) {
+			t.Fatalf("%q: %v", raw, err)
+		}
+	}
+}
+
 func TestRunRefusesBadArgumentsBeforeSendingAnything(t *testing.T) {
 	server := newFakeServer(t, nil).start()
 	client := server.client(t, nil)

@@ -160,8 +160,8 @@ func (c *Client) EndSession(ctx context.Context, id string, status SessionStatus
 }
 
 // Close fails the Runs still waiting with *ConnectionError("client closed"), after asking
-// the server to cancel their commands (best effort), and closes the connection. It is
-// idempotent and always returns nil.
+// the server to cancel their commands (best effort), and closes the connection. It
+// returns within about 4 s, is idempotent and always returns nil.
 func (c *Client) Close() error {
 	c.mu.Lock()
 	if c.closed {
@@ -172,11 +172,15 @@ func (c *Client) Close() error {
 	close(c.closedCh)
 	waiting := c.waitingLocked()
 	c.mu.Unlock()
+	// One budget for the whole: the cancels share half of it, however many there are,
+	// and the closing handshake gets the rest before the socket is dropped.
+	deadline := time.Now().Add(closeTimeout)
+	cancelsBy := time.Now().Add(closeTimeout / 2)
 	for _, p := range waiting {
-		c.tryCancel(p, "the agent closed its client")
+		c.cancelBy(cancelsBy, p, "the agent closed its client")
 		p.deliver(&ConnectionError{Message: "client closed"})
 	}
-	c.link.close()
+	c.link.close(deadline)
 	return nil
 }
 
@@ -246,7 +250,7 @@ func (c *Client) isClosed() bool {
 
 // checkFrameSize: the server closes the connection (1009) on a frame above its limit, and
 // re-sending cannot help.
-func (c *Client) checkFrameSize(frame []byte) error {
+func (c *Client) checkFrameSize(frame []byte) *InvalidArgumentError {
 	if limit := c.link.limits().maxFrameBytes; len(frame) > limit {
 		return invalidArgument("the submit frame is %d bytes; the server takes at most %d", len(frame), limit)
 	}

@@ -22,7 +22,7 @@ const (
 	maxIncomingFrameBytes = 1 << 20
 	// A write that cannot finish in this long means a dead link.
 	writeTimeout = 5 * time.Second
-	// How long a closing handshake may take before the socket is dropped.
+	// How long Close, or a closing handshake, may take before the socket is dropped.
 	closeTimeout = 4 * time.Second
 )
 
@@ -75,10 +75,16 @@ func (c *conn) waitLost(d time.Duration) {
 // send writes one text frame; false when the connection is gone, or on its way to lost
 // because the write failed.
 func (c *conn) send(frame []byte) bool {
+	return c.sendBy(time.Now().Add(writeTimeout), frame)
+}
+
+// sendBy is send with the write (and the wait for another one under way) bounded by
+// deadline.
+func (c *conn) sendBy(deadline time.Time, frame []byte) bool {
 	if c.dead.Load() {
 		return false
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	if err := c.ws.Write(ctx, websocket.MessageText, frame); err != nil {
 		c.abort()
@@ -201,6 +207,9 @@ func errorBodyMessage(body io.Reader) string {
 // when given, is used for wss://.
 func handshakeClient(tlsConfig *tls.Config) *http.Client {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
+	// A handshake's connection is either taken over by the WebSocket or, refused, of no
+	// further use: kept alive it would outlive the client.
+	transport.DisableKeepAlives = true
 	if tlsConfig != nil {
 		transport.TLSClientConfig = tlsConfig.Clone()
 	}

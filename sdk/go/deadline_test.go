@@ -3,6 +3,8 @@ package expacti
 import (
 	"context"
 	"errors"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -163,5 +165,25 @@ func TestTheDeadlineIsTheTimeoutElseThePolicyElse600PlusGrace(t *testing.T) {
 	p.setPolicy(30 * time.Second)
 	if got := p.deadline().Sub(p.started); got != 35*time.Second {
 		t.Fatal(got)
+	}
+}
+
+// A context that ends while the server cannot be reached sends no cancel, and the error
+// does not claim one.
+func TestAGiveUpWithoutACancelDoesNotClaimOne(t *testing.T) {
+	server := newFakeServer(t, nil)
+	server.refuse = func(_ int, w http.ResponseWriter) bool {
+		http.Error(w, `{"error": {"code": "unavailable", "message": "starting"}}`, http.StatusServiceUnavailable)
+		return true
+	}
+	server.start()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := runAsync(ctx, server.client(t, nil), "make unreachable")
+	server.waitForHandshakes(1)
+	cancel()
+	result := await(t, done)
+	var timeout *TimeoutError
+	if !errors.As(result.err, &timeout) || !errors.Is(result.err, context.Canceled) || strings.Contains(result.err.Error(), "cancelled") {
+		t.Fatalf("%v", result.err)
 	}
 }

@@ -43,7 +43,9 @@ func (*CommandDeniedError) expactiError() {}
 // Decision is the server's timed_out decision, or nil when the client stopped waiting
 // first: its own deadline passed, or the caller's context expired or was cancelled (Err
 // is then ctx.Err(), so errors.Is(err, context.Canceled) works). In those cases the client
-// sent `cancel` and the server cancels the command.
+// sends `cancel` when it can (CancelSent says whether it did) and the server cancels the
+// command; one the server holds for a client that is away is cancelled once its resume
+// window passed.
 type TimeoutError struct {
 	// Command is what the caller submitted.
 	Command string
@@ -51,6 +53,10 @@ type TimeoutError struct {
 	Decision *Decision
 	// Err is the caller's ctx.Err() when the context ended the wait; nil otherwise.
 	Err error
+	// CancelSent: the client gave up on a command the server may hold and wrote `cancel`
+	// for it. False when nothing was submitted yet, or no connection was open then (the
+	// server cancels a command itself once its resume window passed).
+	CancelSent bool
 }
 
 func (e *TimeoutError) Error() string {
@@ -59,11 +65,15 @@ func (e *TimeoutError) Error() string {
 		return fmt.Sprintf("expacti: command timed out: %s (%s)", e.Decision.Notes, e.Decision.CommandID)
 	case e.Decision != nil:
 		return fmt.Sprintf("expacti: command timed out (%s)", e.Decision.CommandID)
-	case e.Err != nil:
-		return fmt.Sprintf("expacti: stopped waiting for a decision (%v); the command was cancelled", e.Err)
-	default:
-		return "expacti: no decision before the client's deadline; the command was cancelled"
 	}
+	message := "expacti: no decision before the client's deadline"
+	if e.Err != nil {
+		message = fmt.Sprintf("expacti: stopped waiting for a decision (%v)", e.Err)
+	}
+	if e.CancelSent {
+		message += "; asked the server to cancel the command"
+	}
+	return message
 }
 
 func (e *TimeoutError) Unwrap() error { return e.Err }

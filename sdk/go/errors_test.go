@@ -51,8 +51,15 @@ func TestATimeoutWrapsTheContextsError(t *testing.T) {
 	if server.Error() != "expacti: command timed out: no decision within 60 s (cmd_4)" || errors.Is(server, context.DeadlineExceeded) {
 		t.Fatal(server)
 	}
-	if (&TimeoutError{Command: "ls"}).Error() != "expacti: no decision before the client's deadline; the command was cancelled" {
-		t.Fatal("message")
+	for err, message := range map[*TimeoutError]string{
+		{Command: "ls"}:                                          "expacti: no decision before the client's deadline",
+		{Command: "ls", CancelSent: true}:                        "expacti: no decision before the client's deadline; asked the server to cancel the command",
+		{Command: "ls", Err: context.Canceled}:                   "expacti: stopped waiting for a decision (context canceled)",
+		{Command: "ls", Err: context.Canceled, CancelSent: true}: "expacti: stopped waiting for a decision (context canceled); asked the server to cancel the command",
+	} {
+		if err.Error() != message {
+			t.Fatalf("%q, not %q", err.Error(), message)
+		}
 	}
 }
 

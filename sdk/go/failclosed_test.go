@@ -95,3 +95,41 @@ func TestAFrameTooLargeFromTheServerClosesTheConnection(t *testing.T) {
 		t.Fatalf("%#v", err)
 	}
 }
+
+// An invalid decision for the run fails it, whatever follows: the valid approval sent
+// next is never taken.
+func TestAnInvalidDecisionFollowedByAnApprovalIsStillRefused(t *testing.T) {
+	server := newFakeServer(t, func(s *fakeSession, frame map[string]any) {
+		if frame["type"] != "submit" {
+			return
+		}
+		s.send(acceptedFor(frame, "cmd_1"))
+		s.sendRaw(`{"type":"decision","request_id":"` + frame["request_id"].(string) + `","approved":"yes"}`)
+		s.send(decisionFor(frame, "cmd_1", Approved, nil))
+	}).start()
+	decision, err := server.client(t, nil).Run(context.Background(), "rm -rf /var")
+	var invalid *ProtocolError
+	if decision != nil || !errors.As(err, &invalid) || invalid.Code != "" {
+		t.Fatalf("%v, %#v", decision, err)
+	}
+}
+
+// A resume answered for another command is not this run's decision.
+func TestAResumeAnsweredForAnotherCommandIsRefused(t *testing.T) {
+	server := newFakeServer(t, func(s *fakeSession, frame map[string]any) {
+		if frame["type"] != "submit" {
+			return
+		}
+		if s.n == 1 {
+			s.send(acceptedFor(frame, "cmd_1"))
+			_ = s.ws.CloseNow()
+			return
+		}
+		s.send(decisionFor(frame, "cmd_2", Approved, nil))
+	}).start()
+	decision, err := server.client(t, nil).Run(context.Background(), "helm upgrade")
+	var invalid *ProtocolError
+	if decision != nil || !errors.As(err, &invalid) || !strings.Contains(invalid.Message, "switched command_id") {
+		t.Fatalf("%v, %#v", decision, err)
+	}
+}

@@ -80,6 +80,7 @@ func (f *fakeServer) handle(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.handshakes++
 	n := f.handshakes
+	limits := f.limits
 	f.notifyLocked()
 	f.mu.Unlock()
 	if r.Header.Get("Authorization") != "Bearer "+testToken || r.URL.RawQuery != "" {
@@ -98,7 +99,7 @@ func (f *fakeServer) handle(w http.ResponseWriter, r *http.Request) {
 	s.send(map[string]any{
 		"type": "hello", "protocol": "v1", "server": "fake/0",
 		"agent": map[string]any{"id": "agt_fake", "name": "fake"},
-		"org":   map[string]any{"id": "org_fake", "name": "fake"}, "limits": f.limits,
+		"org":   map[string]any{"id": "org_fake", "name": "fake"}, "limits": limits,
 	})
 	for {
 		_, data, err := ws.Read(context.Background())
@@ -152,6 +153,37 @@ func (f *fakeServer) waitForCount(match func(map[string]any) bool, n int) []map[
 		case <-changed:
 		case <-limit:
 			f.t.Fatalf("the client did not send %d matching frames", n)
+		}
+	}
+}
+
+// setLimit changes one limit of the hellos of the connections accepted from now on.
+func (f *fakeServer) setLimit(name string, value int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	limits := make(map[string]any, len(f.limits))
+	for key, old := range f.limits {
+		limits[key] = old
+	}
+	limits[name] = value
+	f.limits = limits
+}
+
+// waitForHandshakes waits until the server saw n handshakes.
+func (f *fakeServer) waitForHandshakes(n int) {
+	f.t.Helper()
+	limit := time.After(waitLimit)
+	for {
+		f.mu.Lock()
+		seen, changed := f.handshakes, f.changed
+		f.mu.Unlock()
+		if seen >= n {
+			return
+		}
+		select {
+		case <-changed:
+		case <-limit:
+			f.t.Fatalf("the client made %d handshakes, not %d", seen, n)
 		}
 	}
 }

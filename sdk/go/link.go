@@ -235,19 +235,26 @@ func policyOf(hello *helloFrame) time.Duration {
 	return time.Duration(seconds) * time.Second
 }
 
-// close stops connecting and closes the open connection (bounded); idempotent.
-func (l *link) close() {
+// close stops connecting and closes the open connection, dropping it at deadline;
+// idempotent.
+func (l *link) close(deadline time.Time) {
 	l.mu.Lock()
 	l.closed = true
-	c := l.current
+	c, last := l.current, l.last
 	l.current = nil
 	l.mu.Unlock()
 	l.stop()
+	// A refused handshake leaves its HTTP connection idle in the transport, which nothing
+	// would use again.
+	l.http.CloseIdleConnections()
+	if last != nil && last != c {
+		last.abort() // still closing after an invalid frame
+	}
 	if c == nil {
 		return
 	}
 	c.close(websocket.StatusNormalClosure, "client closed")
-	c.waitLost(closeTimeout)
+	c.waitLost(time.Until(deadline))
 	c.abort()
 }
 

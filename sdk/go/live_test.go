@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"sync"
 	"testing"
-	"time"
 )
 
 func TestLiveApproval(t *testing.T) {
@@ -60,23 +59,21 @@ func TestLiveDenial(t *testing.T) {
 	}
 }
 
-// The caller's context ends the wait; the server cancels the command.
+// The caller's context ends the wait once the command is pending; the server cancels it.
 func TestLiveContextTimeoutCancelsTheCommand(t *testing.T) {
 	env := live(t)
 	client := env.client(t)
 	for _, cause := range []error{context.DeadlineExceeded, context.Canceled} {
 		t.Run(cause.Error(), func(t *testing.T) {
 			command := uniqueCommand("timeout")
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			defer cancel()
+			ctx, end := endableContext(cause)
+			defer end()
 			done := runAsync(ctx, client, command)
-			if cause == context.Canceled {
-				env.command(t, command, "pending")
-				cancel()
-			}
+			env.command(t, command, "pending")
+			end()
 			result := await(t, done)
 			var timeout *TimeoutError
-			if !errors.As(result.err, &timeout) || !errors.Is(result.err, cause) || timeout.Decision != nil {
+			if !errors.As(result.err, &timeout) || !errors.Is(result.err, cause) || timeout.Decision != nil || !timeout.CancelSent {
 				t.Fatalf("%+v", result)
 			}
 			if cancelled, count := env.command(t, command, "cancelled"); cancelled.Status != "cancelled" || count != 1 {
@@ -85,6 +82,36 @@ func TestLiveContextTimeoutCancelsTheCommand(t *testing.T) {
 		})
 	}
 }
+
+// endableContext is a context the test ends when it chooses, with cause as its Err: a
+// real deadline would race the command becoming pending on the server.
+func endableContext(cause error) (context.Context, func()) {
+	if cause == context.Canceled {
+		return context.WithCancel(context.Background())
+	}
+	ctx := &expiringContext{Context: context.Background(), done: make(chan struct{})}
+	return ctx, ctx.expire
+}
+
+// expiringContext reports context.DeadlineExceeded once expire was called.
+type expiringContext struct {
+	context.Context
+	done chan struct{}
+	once sync.Once
+}
+
+func (c *expiringContext) Done() <-chan struct{} { return c.done }
+
+func (c *expiringContext) Err() error {
+	select {
+	case <-c.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
+
+func (c *expiringContext) expire() { c.once.Do(func() { close(c.done) }) }
 
 func TestLiveWhitelistedPassThrough(t *testing.T) {
 	env := live(t)

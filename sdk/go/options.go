@@ -64,13 +64,22 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
+// checkURL refuses anything but a ws:// or wss:// URL. Its errors never repeat the URL: a
+// mistyped one may carry a token, and errors end up in logs.
 func checkURL(raw string) error {
+	const expected = "expected a ws:// or wss:// URL of /shell/ws"
 	parsed, err := url.Parse(raw)
-	if err != nil || (parsed.Scheme != "ws" && parsed.Scheme != "wss") || parsed.Host == "" {
-		return invalidArgument("expected a ws:// or wss:// URL of /shell/ws, got %q", raw)
+	if err != nil {
+		return invalidArgument("%s; the URL given does not parse", expected) // err quotes it
 	}
 	if parsed.User != nil {
 		return invalidArgument("the URL must not carry credentials; pass the token in Options.Token")
+	}
+	if parsed.RawQuery != "" || parsed.ForceQuery || parsed.Fragment != "" {
+		return invalidArgument("the URL must not carry a query string or fragment (the agent socket takes none); pass the token in Options.Token")
+	}
+	if (parsed.Scheme != "ws" && parsed.Scheme != "wss") || parsed.Host == "" {
+		return invalidArgument("%s, got scheme %q and host %q", expected, parsed.Scheme, parsed.Host)
 	}
 	return nil
 }

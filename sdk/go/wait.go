@@ -13,6 +13,9 @@ func (c *Client) await(ctx context.Context, p *pending) (*decisionFrame, error) 
 	unavailable := 0
 	var retrying *errorFrame
 	for attempt := 0; ; attempt++ {
+		if ctx.Err() != nil {
+			return nil, c.abandon(ctx, p)
+		}
 		if attempt > 0 && !time.Now().Before(p.deadline()) {
 			if retrying != nil {
 				return nil, refused(retrying)
@@ -25,7 +28,16 @@ func (c *Client) await(ctx context.Context, p *pending) (*decisionFrame, error) 
 			return nil, err
 		}
 		if err := c.checkFrameSize(p.frame); err != nil { // a new hello may say less
-			return nil, err
+			if !p.wasSent() {
+				return nil, err
+			}
+			// Too late for an argument error: the server may hold the command already.
+			c.tryCancel(p, "the submit exceeds the server's new frame limit")
+			return nil, &ProtocolError{Message: "the submit cannot be resumed: " + err.Message, RequestID: p.requestID}
+		}
+		// The caller may have given up while the connection opened: nothing more goes out.
+		if ctx.Err() != nil {
+			return nil, c.abandon(ctx, p)
 		}
 		p.attach(conn)
 		// Marked before the write: once bytes may be on the wire the server may know the
@@ -70,8 +82,8 @@ func (c *Client) nextOutcome(ctx context.Context, p *pending, conn *conn) (any, 
 				return nil, nil
 			}
 			if left <= 0 {
-				c.tryCancel(p, "agent deadline passed")
-				return nil, &TimeoutError{Command: p.command}
+				sent := c.tryCancel(p, "agent deadline passed")
+				return nil, &TimeoutError{Command: p.command, CancelSent: sent}
 			}
 			timer := time.NewTimer(left)
 			select {
@@ -110,6 +122,14 @@ func (c *Client) nextOutcome(ctx context.Context, p *pending, conn *conn) (any, 
 		p.commandID = commandID
 		switch e := event.(type) {
 		case *decisionFrame:
+			// An approval reaches only a caller still waiting: one that gave up, or closed
+			// the client, may already act on the failure.
+			if e.approved && ctx.Err() != nil {
+				return nil, c.abandon(ctx, p)
+			}
+			if e.approved && c.isClosed() {
+				return nil, &ConnectionError{Message: "client closed"}
+			}
 			return e, nil
 		case *progressFrame:
 			p.progressed(e)
@@ -124,6 +144,9 @@ func (c *Client) connectionFor(ctx context.Context, p *pending) (*conn, error) {
 	for {
 		if c.isClosed() {
 			return nil, &ConnectionError{Message: "client closed"}
+		}
+		if ctx.Err() != nil {
+			return nil, c.abandon(ctx, p)
 		}
 		if conn := c.link.currentConn(); conn != nil {
 			return conn, nil
@@ -171,23 +194,27 @@ func (c *Client) abandon(ctx context.Context, p *pending) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		reason = "agent deadline passed"
 	}
-	c.tryCancel(p, reason)
-	return &TimeoutError{Command: p.command, Err: ctx.Err()}
+	sent := c.tryCancel(p, reason)
+	return &TimeoutError{Command: p.command, Err: ctx.Err(), CancelSent: sent}
 }
 
 // tryCancel asks the server to cancel p's command, best effort: a lost connection lets
-// the server cancel it anyway once the resume window passed.
-func (c *Client) tryCancel(p *pending, reason string) {
+// the server cancel it anyway once the resume window passed. True when cancel was written.
+func (c *Client) tryCancel(p *pending, reason string) bool {
+	return c.cancelBy(time.Now().Add(writeTimeout), p, reason)
+}
+
+// cancelBy is tryCancel with the write bounded by deadline.
+func (c *Client) cancelBy(deadline time.Time, p *pending, reason string) bool {
 	if !p.wasSent() {
-		return // the server never heard of it
+		return false // the server never heard of it
 	}
 	conn := c.link.currentConn()
 	if conn == nil {
-		return
+		return false
 	}
-	if frame, err := cancelFrame(p.requestID, reason); err == nil {
-		conn.send(frame)
-	}
+	frame, err := cancelFrame(p.requestID, reason)
+	return err == nil && conn.sendBy(deadline, frame)
 }
 
 func refused(frame *errorFrame) *ProtocolError {
