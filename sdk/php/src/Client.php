@@ -14,7 +14,8 @@ namespace Expacti;
  *     passthru($decision->command); // a reviewer may have edited it
  *
  * Standard library only (PHP's http:// stream wrapper). A client holds no connection
- * between calls; one run() blocks until its decision.
+ * between calls; one run() blocks until its decision. The token never shows in
+ * var_dump(), var_export(), print_r() or traces, and a client cannot be serialized.
  */
 final class Client
 {
@@ -27,7 +28,8 @@ final class Client
      *                    `ws(s)://host[:port]/shell/ws` (mapped to http(s)://host[:port])
      * @param string $token the agent token; sent only as `Authorization: Bearer`
      * @param float $reconnectTimeout seconds to keep retrying while the server is unreachable
-     * @param float $requestTimeout seconds one request may take, beyond a long-poll's wait
+     * @param float $requestTimeout seconds one request may take in all, beyond a long-poll's
+     *                              wait (and never past a run's deadline)
      *
      * @throws \InvalidArgumentException
      */
@@ -81,9 +83,36 @@ final class Client
         return (new PendingCommand($this->api, $requestId, $command, $body, $timeout))->decide();
     }
 
+    /**
+     * Mark the agent's session `$sessionId` (the `id` of the runs' `session`) as ended:
+     * `completed` or `failed`. Ending it again with the same status changes nothing.
+     *
+     * @throws \InvalidArgumentException before anything is sent: a status other than
+     *                                   "completed" or "failed", or a bad session id
+     * @throws AuthenticationException the token was refused
+     * @throws ConnectionException the server was unreachable for the reconnect window
+     * @throws ProtocolException the server refused it (`not_found`: no such session)
+     */
+    public function endSession(string $sessionId, string $status): void
+    {
+        $this->api->endSession(SessionEnd::body($sessionId, $status));
+    }
+
     /** Keeps the token out of var_dump() and print_r(). */
     public function __debugInfo(): array
     {
         return [];
+    }
+
+    /** @throws \LogicException always: a serialized client would write its token out */
+    public function __serialize(): array
+    {
+        throw new \LogicException('an Expacti\\Client holds a token and cannot be serialized');
+    }
+
+    /** @throws \LogicException always */
+    public function __unserialize(array $data): void
+    {
+        throw new \LogicException('an Expacti\\Client cannot be unserialized');
     }
 }

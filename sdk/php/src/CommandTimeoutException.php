@@ -15,6 +15,7 @@ final class CommandTimeoutException extends ExpactiException
     public function __construct(
         private readonly string $command,
         private readonly ?Decision $decision = null,
+        ?\Throwable $previous = null,
     ) {
         if ($decision === null) {
             $message = "no decision before the client's deadline; the command was cancelled";
@@ -22,7 +23,7 @@ final class CommandTimeoutException extends ExpactiException
             $why = $decision->notes !== null && $decision->notes !== '' ? ": {$decision->notes}" : '';
             $message = "command timed out{$why} ({$decision->commandId})";
         }
-        parent::__construct($message);
+        parent::__construct($message, 0, $previous);
     }
 
     /** The command that was not decided in time: the caller's own text. */

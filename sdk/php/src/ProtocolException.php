@@ -12,8 +12,11 @@ namespace Expacti;
  */
 final class ProtocolException extends ExpactiException
 {
-    public function __construct(string $message, private readonly ?string $errorCode = null)
-    {
+    public function __construct(
+        string $message,
+        private readonly ?string $errorCode = null,
+        private readonly ?int $statusCode = null,
+    ) {
         parent::__construct($message);
     }
 
@@ -21,5 +24,14 @@ final class ProtocolException extends ExpactiException
     public function getErrorCode(): ?string
     {
         return $this->errorCode;
+    }
+
+    /**
+     * The HTTP status of a refusal (409, 422, a proxy's 404, a redirect's 307…); null when
+     * a successful answer could not be trusted.
+     */
+    public function getStatusCode(): ?int
+    {
+        return $this->statusCode;
     }
 }

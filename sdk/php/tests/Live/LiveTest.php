@@ -22,7 +22,14 @@ use PHPUnit\Framework\TestCase;
  */
 final class LiveTest extends TestCase
 {
-    private const ENVIRONMENT = ['EXPACTI_LIVE_HTTP_URL', 'EXPACTI_LIVE_URL', 'EXPACTI_LIVE_AGENT_TOKEN', 'EXPACTI_LIVE_CONTROL'];
+    private const ENVIRONMENT = [
+        'EXPACTI_LIVE_HTTP_URL',
+        'EXPACTI_LIVE_URL',
+        'EXPACTI_LIVE_AGENT_TOKEN',
+        'EXPACTI_LIVE_CONTROL',
+        'EXPACTI_LIVE_SERVER',
+        'EXPACTI_LIVE_REVIEWER_TOKEN',
+    ];
 
     /** @var array<string, string> */
     private array $env = [];
@@ -156,6 +163,25 @@ final class LiveTest extends TestCase
         self::assertFalse($this->control->exists($text));
     }
 
+    /** A session rides along with a submit, then the agent ends it; ending it again is harmless. */
+    public function testASessionIsCarriedAndEnded(): void
+    {
+        $text = self::unique('session');
+        $sessionId = 'php-session-' . bin2hex(random_bytes(4));
+        $this->control->whitelist($text);
+        $session = ['id' => $sessionId, 'goal' => 'show a session', 'steps' => ['look', 'act'], 'current_step' => 1];
+        self::assertTrue($this->client()->run($text, session: $session)->approved);
+        $stored = $this->control->command($text)['command'];
+        self::assertSame($sessionId, $stored['session']['id']);
+        $path = '/api/v1/sessions/' . rawurlencode($stored['session_id']);
+        self::assertSame('active', $this->serverGet($path)['status']);
+
+        $this->client()->endSession($sessionId, 'completed');
+        self::assertSame('completed', $this->serverGet($path)['status']);
+        $this->client()->endSession($sessionId, 'completed');
+        self::assertSame('completed', $this->serverGet($path)['status']);
+    }
+
     private function client(): Client
     {
         return new Client(url: $this->env['EXPACTI_LIVE_HTTP_URL'], token: $this->env['EXPACTI_LIVE_AGENT_TOKEN']);
@@ -169,6 +195,24 @@ final class LiveTest extends TestCase
     private function inBackground(array $steps): Background
     {
         return new Background($this->env['EXPACTI_LIVE_CONTROL'], $steps);
+    }
+
+    /**
+     * GET from the server itself (not through the proxy), as the org's reviewer.
+     *
+     * @return array<string, mixed>
+     */
+    private function serverGet(string $path): array
+    {
+        $context = stream_context_create(['http' => [
+            'ignore_errors' => true,
+            'timeout' => 30,
+            'header' => ["Authorization: Bearer {$this->env['EXPACTI_LIVE_REVIEWER_TOKEN']}"],
+        ]]);
+        $text = file_get_contents($this->env['EXPACTI_LIVE_SERVER'] . $path, false, $context);
+        $status = $http_response_header[0] ?? '';
+        self::assertMatchesRegularExpression('#^HTTP/\S+ 200 #', $status, "GET {$path}: {$status} {$text}");
+        return json_decode((string) $text, true, 512, JSON_THROW_ON_ERROR);
     }
 
     private static function unique(string $what): string

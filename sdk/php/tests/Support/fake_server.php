@@ -15,6 +15,12 @@ declare(strict_types=1);
  *         {"close": true}                       the connection closed without a response
  *         {"truncate": true, ...}               the body cut short of its Content-Length
  *         {"hold": true, ...}                   answered after the request's ?wait= seconds
+ *         {"pause": S, ...}                     answered (or closed) after S seconds
+ *         {"headers": {"Location": "..."}, ...} extra response headers
+ *         {"trickle": S}                        a 200 promising a large body, then one byte
+ *                                               every 0.1 s for at most S seconds (a server
+ *                                               that is slow, not silent) or until the
+ *                                               client hangs up
  * argv[2]: a file that gets one JSON line per request: method, path, headers, body.
  * Prints its port on the first line of stdout.
  */
@@ -50,13 +56,42 @@ for ($index = 0; ; $index += 1) {
         parse_str((string) parse_url($request['path'], PHP_URL_QUERY), $query);
         usleep((int) ((float) ($query['wait'] ?? 0) * 1e6));
     }
-    if (!($step['close'] ?? false)) {
+    usleep((int) ((float) ($step['pause'] ?? 0) * 1e6));
+    if (isset($step['trickle'])) {
+        trickle($connection, (float) $step['trickle']);
+    } elseif (!($step['close'] ?? false)) {
         $body = str_replace('$request_id', $requestId, $step['raw']);
         $length = strlen($body) + (($step['truncate'] ?? false) ? 10 : 0);
+        $extra = '';
+        foreach ($step['headers'] ?? [] as $key => $value) {
+            $extra .= "{$key}: {$value}\r\n";
+        }
         fwrite($connection, "HTTP/1.1 {$step['status']} Fake\r\nContent-Type: application/json\r\n"
-            . "Content-Length: {$length}\r\nConnection: close\r\n\r\n{$body}");
+            . "Content-Length: {$length}\r\n{$extra}Connection: close\r\n\r\n{$body}");
     }
     fclose($connection);
+}
+
+/**
+ * A response whose body never completes: a byte at a time, each within any per-read
+ * timeout, for at most `$seconds` (the hang guard of a client that never gives up).
+ *
+ * @param resource $connection
+ */
+function trickle($connection, float $seconds): void
+{
+    $until = hrtime(true) / 1e9 + $seconds;
+    $head = "HTTP/1.1 200 Fake\r\nContent-Type: application/json\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n";
+    if (!@fwrite($connection, $head)) {
+        return;
+    }
+    while (hrtime(true) / 1e9 < $until) {
+        usleep(100000);
+        // A client that hung up makes a write fail (the peer's reset), at the latest the second.
+        if (!@fwrite($connection, ' ')) {
+            return;
+        }
+    }
 }
 
 /** @param resource $connection */

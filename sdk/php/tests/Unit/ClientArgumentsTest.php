@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace Expacti\Tests\Unit;
 
 use Expacti\Client;
+use Expacti\ConnectionException;
 use Expacti\Endpoint;
 use Expacti\Tests\Support\Ports;
 use PHPUnit\Framework\TestCase;
@@ -99,6 +100,44 @@ final class ClientArgumentsTest extends TestCase
         self::assertStringNotContainsString('SECRET', (string) ob_get_clean());
     }
 
+    public function testExportingTheClientDoesNotShowTheToken(): void
+    {
+        $client = new Client(url: 'http://localhost', token: self::TOKEN);
+        self::assertStringNotContainsString('SECRET', var_export($client, true));
+        self::assertStringNotContainsString('SECRET', print_r((array) $client, true));
+        self::assertStringNotContainsString('SECRET', (string) json_encode($client));
+    }
+
+    public function testTheClientCannotBeSerialized(): void
+    {
+        $client = new Client(url: 'http://localhost', token: self::TOKEN);
+        try {
+            $text = serialize($client);
+        } catch (\LogicException $refused) {
+            self::assertStringNotContainsString('SECRET', $refused->getMessage());
+            return;
+        }
+        self::fail('serialized the client: ' . $text);
+    }
+
+    /** A failed run's exception, as a logger or an error page would print it. */
+    public function testAFailedRunsExceptionDoesNotShowTheToken(): void
+    {
+        $client = new Client(url: 'http://127.0.0.1:' . Ports::closed(), token: self::TOKEN, reconnectTimeout: 0.01);
+        try {
+            $client->run('ls');
+        } catch (ConnectionException $lost) {
+            self::assertStringNotContainsString('SECRET', $lost->getTraceAsString());
+            self::assertStringNotContainsString('SECRET', print_r($lost, true));
+            self::assertStringNotContainsString('SECRET', var_export($lost->getTrace(), true));
+            ob_start();
+            var_dump($lost);
+            self::assertStringNotContainsString('SECRET', (string) ob_get_clean());
+            return;
+        }
+        self::fail('approved without a server');
+    }
+
     public function testAStackTraceDoesNotShowTheToken(): void
     {
         try {
@@ -144,5 +183,23 @@ final class ClientArgumentsTest extends TestCase
         $this->expectException(\InvalidArgumentException::class);
         $this->expectExceptionMessage($message);
         $client->run(...array_merge(['command' => 'ls'], $arguments));
+    }
+
+    /** @return iterable<string, array{string, string, string}> */
+    public static function badSessionEnds(): iterable
+    {
+        yield 'an unknown status' => ['s-1', 'done', 'status must be "completed" or "failed"'];
+        yield 'no status' => ['s-1', '', 'status must be "completed" or "failed"'];
+        yield 'an empty session id' => ['', 'completed', 'session_id must be a string of 1-128 characters'];
+        yield 'a session id too long' => [str_repeat('s', 129), 'failed', 'session_id must be a string of 1-128 characters'];
+    }
+
+    /** @dataProvider badSessionEnds */
+    public function testRefusesTheSessionEndBeforeSending(string $sessionId, string $status, string $message): void
+    {
+        $client = new Client(url: 'http://127.0.0.1:' . Ports::closed(), token: self::TOKEN, reconnectTimeout: 0.01);
+        $this->expectException(\InvalidArgumentException::class);
+        $this->expectExceptionMessage($message);
+        $client->endSession($sessionId, $status);
     }
 }

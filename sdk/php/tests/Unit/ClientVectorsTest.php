@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Expacti\Tests\Unit;
 
+use Expacti\SessionEnd;
 use Expacti\Submission;
 use Expacti\Tests\Support\Vectors;
 use PHPUnit\Framework\TestCase;
@@ -11,10 +12,11 @@ use PHPUnit\Framework\TestCase;
 /**
  * protocol/vectors/client_frames.json against the submit body builder.
  *
- * Over HTTP the body of `POST /api/v1/commands` is the submit frame without `type`. For
- * every case the server accepts, or refuses for a reason of its own state, the builder
- * makes exactly that body; every case it refuses for a reason visible in the frame is
- * refused here first (\InvalidArgumentException, before sending).
+ * Over HTTP the body of `POST /api/v1/commands` is the submit frame without `type`, and
+ * that of `POST /api/v1/sessions/end` the session_end frame without it. For every case the
+ * server accepts, or refuses for a reason of its own state, the builder makes exactly that
+ * body; every case it refuses for a reason visible in the frame is refused here first
+ * (\InvalidArgumentException, before sending).
  */
 final class ClientVectorsTest extends TestCase
 {
@@ -24,11 +26,14 @@ final class ClientVectorsTest extends TestCase
     private const RAW = 'raw text: the SDK only sends JSON it encoded itself';
     private const CANCEL = 'the HTTP binding cancels by command id in the path (POST /api/v1/commands/{id}/cancel), '
         . 'these name a request_id';
-    private const NEVER_SENT = 'a frame type the SDK never sends: over HTTP it only submits and cancels';
+    private const NEVER_SENT = 'a frame type the SDK never sends: over HTTP it only submits, cancels and ends sessions';
     private const ENCRYPTED = 'end-to-end encrypted: this SDK does not encrypt';
 
-    /** The submit fields the builder takes; anything else is an unknown field. */
-    private const SUBMIT_FIELDS = ['request_id', 'command', 'target', 'timeout_seconds', 'session', 'context'];
+    /** The fields the builders take, by frame type; anything else is an unknown field. */
+    private const FIELDS = [
+        'submit' => ['request_id', 'command', 'target', 'timeout_seconds', 'session', 'context'],
+        'session_end' => ['session_id', 'status'],
+    ];
 
     /** @param array<string, mixed> $case */
     public static function outOfReach(array $case): ?string
@@ -40,7 +45,7 @@ final class ClientVectorsTest extends TestCase
         if ($type === 'cancel') {
             return self::CANCEL;
         }
-        if ($type !== 'submit') {
+        if (!isset(self::FIELDS[$type])) {
             return self::NEVER_SENT;
         }
         return array_key_exists('encrypted', $case['frame']) ? self::ENCRYPTED : null;
@@ -57,9 +62,11 @@ final class ClientVectorsTest extends TestCase
         self::assertSame(['malformed-json', 'json-not-an-object', 'json-string'], $byReason[self::RAW]);
         self::assertSame(['cancel-unknown', 'cancel-without-id', 'cancel-known'], $byReason[self::CANCEL]);
         foreach ($byReason[self::NEVER_SENT] as $name) {
-            self::assertMatchesRegularExpression('/^(ping|missing-type|unknown-type|type-not|session-end|exec-)/', $name);
+            self::assertMatchesRegularExpression('/^(ping|missing-type|unknown-type|type-not|exec-)/', $name);
         }
-        self::assertCount(26, $byReason['replayed']);
+        $sessionEnds = array_filter($byReason['replayed'], static fn (string $name): bool => str_starts_with($name, 'session-end-'));
+        self::assertCount(8, $sessionEnds);
+        self::assertCount(34, $byReason['replayed']);
         self::assertSame(count(Vectors::clientCases()), array_sum(array_map('count', $byReason)));
     }
 
@@ -77,7 +84,7 @@ final class ClientVectorsTest extends TestCase
      * @dataProvider reachable
      * @param array<string, mixed> $case
      */
-    public function testSubmitVector(array $case): void
+    public function testClientVector(array $case): void
     {
         $frame = Vectors::expanded($case);
         $error = $case['expect']['error'] ?? null;
@@ -104,6 +111,9 @@ final class ClientVectorsTest extends TestCase
     /** @param array<string, mixed> $frame */
     private static function build(array $frame): string
     {
+        if ($frame['type'] === 'session_end') {
+            return SessionEnd::body($frame['session_id'] ?? null, $frame['status'] ?? null);
+        }
         return Submission::body(
             $frame['request_id'] ?? null,
             $frame['command'] ?? null,
@@ -124,7 +134,7 @@ final class ClientVectorsTest extends TestCase
     {
         return array_filter(
             $frame,
-            static fn (mixed $value, string $key): bool => $value !== null && in_array($key, self::SUBMIT_FIELDS, true),
+            static fn (mixed $value, string $key): bool => $value !== null && in_array($key, self::FIELDS[$frame['type']], true),
             ARRAY_FILTER_USE_BOTH,
         );
     }

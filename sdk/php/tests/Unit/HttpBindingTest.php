@@ -134,8 +134,6 @@ final class HttpBindingTest extends TestCase
         yield 'invalid_request' => [['status' => 422, 'body' => self::error('invalid_request', 'bad')], 'invalid_request'];
         yield 'internal_error' => [['status' => 500, 'body' => self::error('internal_error', 'oops')], 'internal_error'];
         yield 'a proxy page' => [['status' => 404, 'raw' => '<html>Not Found</html>'], null];
-        yield 'a redirect, not followed' => [['status' => 307, 'raw' => ''], null];
-        yield 'a 200 that is no JSON' => [['status' => 200, 'raw' => 'OK'], null];
     }
 
     /**
@@ -277,6 +275,229 @@ final class HttpBindingTest extends TestCase
         foreach (array_slice($requests, 1, -1) as $poll) {
             self::assertMatchesRegularExpression('#\?wait=[0-6](\.\d+)?$#', $poll['path'], 'a poll never outlasts the deadline');
         }
+    }
+
+    /**
+     * A server configured with a shorter long-poll (long_poll_max_seconds) refuses wait=60
+     * with invalid_request: the wait is halved until it takes it, and stays there.
+     */
+    public function testALongPollTheServerRefusesAsTooLongIsHalved(): void
+    {
+        $tooLong = ['status' => 422, 'body' => self::error('invalid_request', 'wait is limited to 20 seconds')];
+        $this->serve([
+            ['status' => 201, 'body' => self::pending()],
+            $tooLong,
+            $tooLong,
+            ['status' => 200, 'body' => self::pending()],
+            ['status' => 200, 'body' => self::decided('approved')],
+        ]);
+        self::assertTrue($this->client()->run('ls')->approved);
+        self::assertSame(['60', '30', '15', '15'], self::waits($this->server->requests()));
+    }
+
+    /** @return iterable<string, array{int, string}> */
+    public static function pollRefusals(): iterable
+    {
+        yield 'not_found' => [404, 'not_found'];
+        yield 'internal_error' => [500, 'internal_error'];
+        yield 'too_many_requests' => [429, 'rate_limited'];
+    }
+
+    /**
+     * Once the command exists, any refusal of a long-poll ends the run and cancels the
+     * command: nobody would be waiting for its decision.
+     *
+     * @dataProvider pollRefusals
+     */
+    public function testARefusedLongPollCancelsTheCommand(int $status, string $code): void
+    {
+        $this->serve([
+            ['status' => 201, 'body' => self::pending()],
+            ['status' => $status, 'body' => self::error($code, 'no')],
+            ['status' => 200, 'body' => self::decided('cancelled', ['reviewer' => null])],
+        ]);
+        try {
+            $this->client()->run('ls');
+            self::fail('approved after a refused long-poll');
+        } catch (ProtocolException $refused) {
+            self::assertSame([$code, $status], [$refused->getErrorCode(), $refused->getStatusCode()]);
+        }
+        $requests = $this->server->requests();
+        self::assertCount(3, $requests);
+        self::assertSame(
+            ['POST', '/api/v1/commands/cmd_1/cancel', '{"reason":"the agent stopped waiting"}'],
+            [$requests[2]['method'], $requests[2]['path'], $requests[2]['body']],
+        );
+    }
+
+    /**
+     * A long-poll whose answer trickles in (each byte well within any read timeout) is cut
+     * at the run's deadline; the command is cancelled. The trickle's own end is only a
+     * guard against a client that never gives up.
+     */
+    public function testASlowAnswerIsCutAtTheRunsDeadline(): void
+    {
+        $this->serve([
+            ['status' => 201, 'body' => self::pending()],
+            ['trickle' => 60],
+            ['status' => 200, 'body' => self::decided('cancelled', ['reviewer' => null])],
+        ]);
+        $client = new Client(url: $this->server->url(), token: self::TOKEN, requestTimeout: 120.0);
+        try {
+            $client->run('ls', timeout: 1);
+            self::fail('approved without a decision');
+        } catch (CommandTimeoutException $timeout) {
+            self::assertNull($timeout->getDecision());
+        }
+        $requests = $this->server->requests();
+        self::assertCount(3, $requests);
+        self::assertSame(
+            ['/api/v1/commands/cmd_1/cancel', '{"reason":"agent deadline passed"}'],
+            [$requests[2]['path'], $requests[2]['body']],
+        );
+    }
+
+    /** A request that takes longer than requestTimeout in all is cut, however steadily bytes come. */
+    public function testASlowAnswerIsCutAtTheRequestLimit(): void
+    {
+        $this->serve([['trickle' => 60], ['trickle' => 60]]);
+        $client = new Client(url: $this->server->url(), token: self::TOKEN, reconnectTimeout: 0.01, requestTimeout: 0.3);
+        try {
+            $client->run('ls');
+            self::fail('approved without an answer');
+        } catch (ConnectionException $lost) {
+            self::assertStringContainsString('took longer than 0.3 s', $lost->getMessage());
+        }
+    }
+
+    /** A long-poll retried after an outage asks only for the time left before the deadline. */
+    public function testARetriedLongPollWaitsOnlyForTheTimeLeft(): void
+    {
+        $this->serve([
+            ['status' => 201, 'body' => self::pending()],
+            ['close' => true, 'pause' => 0.1],
+            ['status' => 200, 'body' => self::decided('approved')],
+        ]);
+        self::assertTrue($this->client()->run('ls', timeout: 1)->approved);
+        [$first, $retried] = array_map('floatval', self::waits($this->server->requests()));
+        self::assertLessThan($first, $retried);
+    }
+
+    /**
+     * The submit's answer could not be read, so the run cannot know the command's id: it
+     * submits again with the same request_id (the server answers with the command it
+     * has) and cancels that.
+     */
+    public function testAnUnreadableSubmitAnswerIsLookedUpAndCancelled(): void
+    {
+        $this->serve([
+            ['status' => 200, 'raw' => 'OK'],
+            ['status' => 200, 'body' => self::pending()],
+            ['status' => 200, 'body' => self::decided('cancelled', ['reviewer' => null])],
+        ]);
+        try {
+            $this->client()->run('ls');
+            self::fail('approved an unreadable answer');
+        } catch (ProtocolException $error) {
+            self::assertNull($error->getErrorCode());
+        }
+        $requests = $this->server->requests();
+        self::assertSame(['/api/v1/commands', '/api/v1/commands', '/api/v1/commands/cmd_1/cancel'], array_column($requests, 'path'));
+        self::assertSame($requests[0]['body'], $requests[1]['body']);
+        self::assertSame('{"reason":"invalid response from the server"}', $requests[2]['body']);
+    }
+
+    /** Every answer to the submit was lost until the run gave up: looked up and cancelled. */
+    public function testALostSubmitAnswerIsLookedUpAndCancelled(): void
+    {
+        $this->serve([
+            ['close' => true, 'pause' => 0.05],
+            ['close' => true, 'pause' => 0.05],
+            ['status' => 200, 'body' => self::pending()],
+            ['status' => 200, 'body' => self::decided('cancelled', ['reviewer' => null])],
+        ]);
+        try {
+            $this->client(reconnectTimeout: 0.01)->run('ls');
+            self::fail('approved without an answer');
+        } catch (ConnectionException $lost) {
+            self::assertStringContainsString('reconnect window', $lost->getMessage());
+        }
+        $requests = $this->server->requests();
+        self::assertSame(
+            ['/api/v1/commands', '/api/v1/commands', '/api/v1/commands', '/api/v1/commands/cmd_1/cancel'],
+            array_column($requests, 'path'),
+        );
+        self::assertCount(1, array_unique(array_column(array_slice($requests, 0, 3), 'body')));
+        self::assertSame('{"reason":"the agent lost the server"}', $requests[3]['body']);
+    }
+
+    /** A redirect would carry the token to another server: refused, and the other server never hears of it. */
+    public function testARedirectIsNotFollowed(): void
+    {
+        $elsewhere = new FakeServer([['status' => 201, 'body' => self::pending()]]);
+        try {
+            $this->serve([[
+                'status' => 307,
+                'raw' => '',
+                'headers' => ['Location' => $elsewhere->url() . '/api/v1/commands'],
+            ]], true);
+            try {
+                $this->client()->run('ls');
+                self::fail('followed a redirect');
+            } catch (ProtocolException $refused) {
+                self::assertSame([null, 307], [$refused->getErrorCode(), $refused->getStatusCode()]);
+            }
+            self::assertCount(1, $this->server->requests());
+            self::assertSame([], $elsewhere->requests());
+        } finally {
+            $elsewhere->stop();
+        }
+    }
+
+    public function testEndsASession(): void
+    {
+        $this->serve([['status' => 204, 'raw' => '']]);
+        $this->client()->endSession('s-1', 'failed');
+        [$request] = $this->server->requests();
+        self::assertSame(
+            ['POST', '/api/v1/sessions/end', '{"session_id":"s-1","status":"failed"}', 'Bearer ' . self::TOKEN],
+            [$request['method'], $request['path'], $request['body'], $request['headers']['authorization']],
+        );
+    }
+
+    public function testEndingAnUnknownSessionIsRefused(): void
+    {
+        $this->serve([['status' => 404, 'body' => self::error('not_found', 'no such session')]]);
+        try {
+            $this->client()->endSession('s-404', 'completed');
+            self::fail('ended a session the server does not know');
+        } catch (ProtocolException $refused) {
+            self::assertSame('not_found', $refused->getErrorCode());
+        }
+    }
+
+    public function testEndingASessionIsRetriedThroughAnOutage(): void
+    {
+        $this->serve([['close' => true], ['status' => 503, 'body' => self::error('unavailable', 'down')], ['status' => 204, 'raw' => '']]);
+        $this->client()->endSession('s-1', 'completed');
+        self::assertCount(3, $this->server->requests());
+    }
+
+    /**
+     * The wait= of every long-poll, as sent.
+     *
+     * @param list<array{method: string, path: string, headers: array<string, string>, body: string}> $requests
+     * @return list<string>
+     */
+    private static function waits(array $requests): array
+    {
+        $waits = [];
+        foreach ($requests as $request) {
+            if (preg_match('#^/api/v1/commands/cmd_1\?wait=([\d.]+)$#', $request['path'], $m) === 1) {
+                $waits[] = $m[1];
+            }
+        }
+        return $waits;
     }
 
     /** @param list<array<string, mixed>> $steps */
