@@ -8,7 +8,7 @@ use tokio_tungstenite::tungstenite::http::Uri;
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::link::{Settings, connect};
+use crate::link::{Settings, connect, tls_config};
 
 /// Configures a [`Client`] before it connects.
 ///
@@ -29,6 +29,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     reconnect_timeout: Duration,
     max_backoff: Duration,
+    root_certificates: Vec<Vec<u8>>,
 }
 
 impl ClientBuilder {
@@ -39,6 +40,7 @@ impl ClientBuilder {
             connect_timeout: Duration::from_secs(10),
             reconnect_timeout: Duration::from_secs(60),
             max_backoff: Duration::from_secs(5),
+            root_certificates: Vec::new(),
         }
     }
 
@@ -60,6 +62,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Also trust this root certificate (DER-encoded X.509) for `wss://`, besides the
+    /// Mozilla roots: the private CA of a self-hosted server. May be called more than once.
+    pub fn add_root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(der.into());
+        self
+    }
+
     /// Open the connection and wait for the server's `hello`, retrying with backoff for up
     /// to the reconnect timeout while the server cannot be reached. Must be called within a
     /// Tokio runtime: the connection is kept by a task of its own.
@@ -67,7 +76,8 @@ impl ClientBuilder {
     /// # Errors
     ///
     /// [`Error::InvalidArgument`] for a URL that is not `ws://` or `wss://` `…/shell/ws`, a
-    /// token that cannot travel in a header, or a zero duration;
+    /// token that cannot travel in a header, a zero duration, or a root certificate that
+    /// is not DER X.509;
     /// [`Error::Authentication`] at once when the server refuses the token;
     /// [`Error::Connection`] when it could not be reached in time.
     pub async fn connect(self) -> Result<Client, Error> {
@@ -82,12 +92,14 @@ impl ClientBuilder {
                 return Err(Error::InvalidArgument(format!("{name} must be more than zero")));
             }
         }
+        let tls = tls_config(&self.root_certificates)?;
         let settings = Arc::new(Settings {
             url: self.url,
             token: self.token,
             connect_timeout: self.connect_timeout,
             reconnect_timeout: self.reconnect_timeout,
             max_backoff: self.max_backoff,
+            tls,
         });
         let (opened, _failures) = connect(settings.clone(), 0).await;
         Ok(Client::start(settings, opened?))
@@ -103,13 +115,20 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("reconnect_timeout", &self.reconnect_timeout)
             .field("max_backoff", &self.max_backoff)
+            .field("root_certificates", &self.root_certificates.len())
             .finish_non_exhaustive()
     }
 }
 
-/// A `ws://` or `wss://` URL of the agent socket, `/shell/ws`, without credentials.
+/// A `ws://` or `wss://` URL of the agent socket, `/shell/ws`, without credentials, query
+/// or fragment: a secret there would show in `Debug` output and error messages.
 fn check_url(url: &str) -> Result<(), Error> {
     let invalid = || Error::InvalidArgument(format!("expected a ws:// or wss:// URL of /shell/ws, got {url:?}"));
+    if url.contains(['?', '#']) {
+        return Err(Error::InvalidArgument(
+            "the URL must not have a query or fragment: the token travels in a header".to_owned(),
+        ));
+    }
     let uri: Uri = url.parse().map_err(|_| invalid())?;
     if !matches!(uri.scheme_str(), Some("ws" | "wss")) || !uri.path().ends_with("/shell/ws") {
         return Err(invalid());
@@ -137,15 +156,13 @@ fn check_token(token: &str) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::{check_token, check_url};
+    use crate::error::Error;
 
     #[test]
     fn takes_agent_socket_urls() {
-        for url in [
-            "ws://localhost:3001/shell/ws",
-            "wss://expacti.example.com/shell/ws",
-            "wss://example.com/expacti/shell/ws",
-            "ws://127.0.0.1:9/shell/ws?x=1",
-        ] {
+        for url in
+            ["ws://localhost:3001/shell/ws", "wss://expacti.example.com/shell/ws", "wss://example.com/expacti/shell/ws"]
+        {
             assert_eq!(check_url(url), Ok(()), "{url}");
         }
     }
@@ -163,6 +180,14 @@ mod tests {
             "ws://user:secret@localhost/shell/ws",
         ] {
             assert!(check_url(url).is_err(), "{url}");
+        }
+    }
+
+    #[test]
+    fn refuses_a_query_or_fragment_without_repeating_it() {
+        for url in ["ws://127.0.0.1:9/shell/ws?token=s3cret", "wss://example.com/shell/ws#s3cret", "ws://h/shell/ws?"] {
+            let error = check_url(url).unwrap_err();
+            assert!(matches!(&error, Error::InvalidArgument(m) if !m.contains("s3cret")), "{url}: {error:?}");
         }
     }
 

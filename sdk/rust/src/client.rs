@@ -10,7 +10,7 @@ use crate::builder::ClientBuilder;
 use crate::decision::{Decision, DecisionState};
 use crate::error::Error;
 use crate::frames::{Limits, Submit, session_end_frame, submit_frame};
-use crate::link::{Command, Link, Opened, Settings};
+use crate::link::{CLOSE_BOUND, Command, Link, Opened, Settings};
 use crate::options::{RunOptions, SessionStatus};
 use crate::pending::{FinishGuard, Pending};
 
@@ -83,7 +83,8 @@ impl Client {
     /// The wait is bounded by the run's timeout (else the organisation's) plus 5 s; past
     /// it the command is cancelled on the server and the error is `Timeout` without a
     /// decision. Dropping the future before it completes also cancels the command on the
-    /// server, so `tokio::time::timeout(limit, client.run(cmd))` bounds the wait too.
+    /// server (at once when connected, else right after reconnecting), so
+    /// `tokio::time::timeout(limit, client.run(cmd))` bounds the wait too.
     ///
     /// # Errors
     ///
@@ -147,16 +148,18 @@ impl Client {
         sent.await.map_err(|_| Error::closed())?
     }
 
-    /// Ask the server to cancel every command still waiting (best effort), fail those runs
-    /// with `Error::Connection("client closed")`, and close the connection, for every
-    /// clone. Idempotent.
+    /// Fail every run still waiting with `Error::Connection("client closed")`, ask the
+    /// server to cancel their commands (best effort), and close the connection, for every
+    /// clone. Returns within 4 s, even when the server stopped reading: whatever is left
+    /// then ends in the background. Idempotent.
     pub async fn close(&self) {
         if self.inner.closed.swap(true, Ordering::SeqCst) {
             return;
         }
         let (done, closed) = oneshot::channel();
         if self.inner.link.send(Command::Close { done }).is_ok() {
-            let _ = closed.await;
+            // The task may be in the middle of a write to a stalled server.
+            let _ = tokio::time::timeout(CLOSE_BOUND, closed).await;
         }
     }
 

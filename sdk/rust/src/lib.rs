@@ -9,8 +9,12 @@
 //!
 //! [`Client::run`] returns a [`Decision`] only for an approval; run
 //! [`decision.command`](Decision::command), which a reviewer may have edited. A denial, a
-//! timeout or any doubt is an [`Error`], so the command cannot run by mistake. Dropping a
-//! run's future cancels the command on the server.
+//! timeout or any doubt is an [`Error`], so the command cannot run by mistake.
+//!
+//! Dropping a run's future cancels the command on the server: the `cancel` is sent at once
+//! when the client is connected, else right after it reconnects; if it never does, the
+//! server cancels the command when its resume window ends. [`Client::close`] returns
+//! within 4 s.
 //!
 //! The wire protocol is docs/PROTOCOL.md of the expacti repository.
 

@@ -14,6 +14,10 @@ mod reconnect;
 mod run;
 #[path = "fake/server.rs"]
 mod server;
+#[path = "fake/stall.rs"]
+mod stall;
+#[path = "fake/tls.rs"]
+mod tls;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -67,15 +67,20 @@ pub(crate) fn submit_frame(submit: &Submit, limits: &Limits) -> Result<String, E
         frame.insert("context".into(), context.clone());
     }
     let text = Value::Object(frame).to_string();
-    if text.len() > limits.max_frame_bytes {
-        // The server closes the connection (1009) on an oversized frame.
+    check_frame_size(&text, limits)?;
+    Ok(text)
+}
+
+/// The server closes the connection (1009) on an oversized frame, for every run on it.
+pub(crate) fn check_frame_size(frame: &str, limits: &Limits) -> Result<(), Error> {
+    if frame.len() > limits.max_frame_bytes {
         return Err(invalid(format!(
             "the submit frame is {} bytes; the server takes at most {}",
-            text.len(),
+            frame.len(),
             limits.max_frame_bytes
         )));
     }
-    Ok(text)
+    Ok(())
 }
 
 /// A `cancel` frame naming the command by its `request_id`.

@@ -95,7 +95,20 @@ impl Link {
     }
 
     /// A frame nobody can trust: fail every run with a protocol error, drop the connection.
+    /// Its commands may still be pending: cancelled first, while the connection is there.
     async fn untrusted(&mut self, message: &str) {
+        let sent: Vec<String> = self
+            .waiters
+            .iter_mut()
+            .filter(|(_, w)| w.sent && !w.done && !w.cancelled)
+            .map(|(request_id, waiter)| {
+                waiter.cancelled = true;
+                request_id.clone()
+            })
+            .collect();
+        for request_id in sent {
+            self.cancel(&request_id, "invalid frame from the server").await;
+        }
         for (request_id, waiter) in self.waiters.iter_mut().filter(|(_, w)| !w.done) {
             waiter.done = true;
             waiter.tell(Event::Failed(Error::invalid_frame(message.to_owned(), Some(request_id.clone()))));
@@ -114,9 +127,10 @@ impl Link {
         let State::Open(open) = std::mem::replace(&mut self.state, State::Idle) else { return };
         self.failures = if open.opened_at.elapsed() >= STABLE { 1 } else { self.failures + 1 };
         if let Some(error) = terminal(&open) {
+            self.cancels.clear();
             return self.fail_all(&error);
         }
-        let mut waiting = !self.session_ends.is_empty();
+        let mut waiting = !self.session_ends.is_empty() || !self.cancels.is_empty();
         for waiter in self.waiters.values().filter(|w| !w.done) {
             waiter.tell(Event::Lost);
             waiting = true;

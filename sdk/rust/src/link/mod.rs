@@ -13,15 +13,15 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot};
-use tokio::time::{Instant, Interval, interval_at, timeout};
+use tokio::time::{Instant, Interval, MissedTickBehavior, interval_at, timeout};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{self, Message};
 
-pub(crate) use socket::{Opened, Settings, connect};
+pub(crate) use socket::{Opened, Settings, connect, tls_config};
 
 use crate::error::Error;
-use crate::frames::{Accepted, DecisionFrame, ErrorFrame, Limits, Progress, cancel_frame};
+use crate::frames::{Accepted, DecisionFrame, ErrorFrame, Limits, Progress, cancel_frame, check_frame_size};
 use socket::Socket;
 
 /// A connection that lived this long resets the backoff.
@@ -30,6 +30,8 @@ const STABLE: Duration = Duration::from_secs(10);
 const PING_INTERVAL: Duration = Duration::from_secs(20);
 /// How long a closing handshake may take before the socket is dropped.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+/// The most `Client::close` takes: the cancels and the closing handshake together.
+pub(crate) const CLOSE_BOUND: Duration = Duration::from_secs(4);
 
 /// What the client asks of the connection task.
 pub(crate) enum Command {
@@ -67,6 +69,8 @@ struct Waiter {
     events: mpsc::UnboundedSender<Event>,
     /// The server may know the command: a cancel makes sense.
     sent: bool,
+    /// Its cancel is out (or queued) already.
+    cancelled: bool,
     /// Decided or failed: never sent again.
     done: bool,
 }
@@ -112,6 +116,9 @@ pub(crate) struct Link {
     limits: Arc<Mutex<Limits>>,
     waiters: HashMap<String, Waiter>,
     session_ends: Vec<(String, oneshot::Sender<Result<(), Error>>)>,
+    /// `cancel` frames that found no connection: sent right after the next `hello`, or
+    /// the server would keep those commands approvable for its resume window.
+    cancels: Vec<String>,
     failures: u32,
     state: State,
     /// `Close` was handled: the task ends.
@@ -132,6 +139,7 @@ impl Link {
             limits,
             waiters: HashMap::new(),
             session_ends: Vec::new(),
+            cancels: Vec::new(),
             failures: 0,
             state: State::Idle,
             stopped: false,
@@ -174,18 +182,15 @@ impl Link {
     async fn command(&mut self, command: Command) {
         match command {
             Command::Submit { request_id, frame, events } => {
-                let waiter = Waiter { frame, events, sent: false, done: false };
+                let waiter = Waiter { frame, events, sent: false, cancelled: false, done: false };
                 self.waiters.insert(request_id.clone(), waiter);
                 self.resend(&request_id).await;
             }
             Command::Resend { request_id } => self.resend(&request_id).await,
             Command::Finish { request_id, cancel } => {
                 let Some(waiter) = self.waiters.remove(&request_id) else { return };
-                if let (Some(reason), true) = (cancel, waiter.sent) {
-                    // Best effort: a lost connection cancels it anyway, after the resume window.
-                    if let Ok(frame) = cancel_frame(&request_id, Some(reason)) {
-                        self.send(frame).await;
-                    }
+                if let (Some(reason), true, false) = (cancel, waiter.sent, waiter.cancelled) {
+                    self.cancel(&request_id, reason).await;
                 }
             }
             Command::SessionEnd { frame, done } => {
@@ -214,10 +219,53 @@ impl Link {
         let Some(frame) = self.waiters.get(request_id).filter(|w| !w.done).map(|w| w.frame.clone()) else {
             return;
         };
+        // This connection's hello may take less than the one the frame was checked against;
+        // an oversized frame would close the connection (1009) for every run.
+        let limits = *self.limits.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Err(error) = check_frame_size(&frame, &limits) {
+            return self.refuse(request_id, error).await;
+        }
+        let Some(waiter) = self.waiters.get_mut(request_id) else { return };
+        // A write that fails may still have reached the server.
+        waiter.sent = true;
         if self.send(frame).await {
-            if let Some(waiter) = self.waiters.get_mut(request_id) {
-                waiter.sent = true;
+            if let Some(waiter) = self.waiters.get(request_id) {
                 waiter.tell(Event::Sent(Instant::now()));
+            }
+        }
+    }
+
+    /// Fail one run whose submit the server can no longer take; cancel what an earlier
+    /// connection may have stored.
+    async fn refuse(&mut self, request_id: &str, error: Error) {
+        let Some(waiter) = self.waiters.get_mut(request_id) else { return };
+        waiter.done = true;
+        waiter.tell(Event::Failed(error));
+        if waiter.sent && !waiter.cancelled {
+            waiter.cancelled = true;
+            self.cancel(request_id, "the submit is larger than the server now takes").await;
+        }
+    }
+
+    /// Ask the server to cancel a command: now if connected, else right after the next
+    /// `hello` (reconnecting for it if nothing else would).
+    pub(super) async fn cancel(&mut self, request_id: &str, reason: &'static str) {
+        let Ok(frame) = cancel_frame(request_id, Some(reason)) else { return };
+        if !self.send(frame.clone()).await {
+            self.cancels.push(frame);
+            if matches!(self.state, State::Idle) {
+                self.start_connecting();
+            }
+        }
+    }
+
+    async fn send_cancels(&mut self) {
+        let mut queued = std::mem::take(&mut self.cancels).into_iter();
+        while let Some(frame) = queued.next() {
+            if !self.send(frame.clone()).await {
+                self.cancels.push(frame);
+                self.cancels.extend(queued);
+                return;
             }
         }
     }
@@ -236,12 +284,15 @@ impl Link {
     }
 
     /// Write one frame; false when the connection is gone (it is then lost after this step).
+    /// A server that stops reading would block the write, and with it every run and
+    /// `close`: a write that takes longer than a connection attempt may loses the connection.
     async fn send(&mut self, text: String) -> bool {
         let State::Open(open) = &mut self.state else { return false };
         if open.broken {
             return false;
         }
-        if open.socket.send(Message::text(text)).await.is_err() {
+        let written = timeout(self.settings.connect_timeout, open.socket.send(Message::text(text))).await;
+        if !matches!(written, Ok(Ok(()))) {
             open.broken = true;
         }
         !open.broken
@@ -256,6 +307,9 @@ impl Link {
         match result {
             Ok(opened) => {
                 self.use_connection(opened);
+                // Before the resubmits: each of those commands would otherwise stay
+                // approvable on the server for its resume window.
+                self.send_cancels().await;
                 let waiting: Vec<String> =
                     self.waiters.iter().filter(|(_, w)| !w.done).map(|(id, _)| id.clone()).collect();
                 for request_id in waiting {
@@ -265,6 +319,7 @@ impl Link {
             }
             Err(error) => {
                 self.state = State::Idle;
+                self.cancels.clear();
                 self.fail_all(&error);
             }
         }
@@ -272,10 +327,13 @@ impl Link {
 
     fn use_connection(&mut self, opened: Opened) {
         self.apply_limits(opened.hello.limits);
+        let mut heartbeat = interval_at(Instant::now() + PING_INTERVAL, PING_INTERVAL);
+        // After a long blocked step, one ping, not a burst that would drop a live connection.
+        heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
         self.state = State::Open(Box::new(Open {
             socket: opened.socket,
             opened_at: Instant::now(),
-            heartbeat: interval_at(Instant::now() + PING_INTERVAL, PING_INTERVAL),
+            heartbeat,
             awaiting_pong: false,
             broken: false,
             close: None,
@@ -291,24 +349,30 @@ impl Link {
         }
     }
 
-    /// `Client::close`: cancel what waits (best effort), fail it, close the socket.
+    /// `Client::close`: fail what waits, cancel it (best effort), close the socket; all of
+    /// it within `CLOSE_BOUND`.
     async fn close(&mut self) {
         let sent: Vec<String> =
-            self.waiters.iter().filter(|(_, w)| w.sent && !w.done).map(|(id, _)| id.clone()).collect();
-        for request_id in sent {
-            if let Ok(frame) = cancel_frame(&request_id, Some("the agent closed its client")) {
-                self.send(frame).await;
-            }
-        }
+            self.waiters.iter().filter(|(_, w)| w.sent && !w.done && !w.cancelled).map(|(id, _)| id.clone()).collect();
         self.fail_all(&Error::closed());
-        self.shut().await;
+        let _ = timeout(CLOSE_BOUND, async {
+            self.send_cancels().await;
+            for request_id in sent {
+                if let Ok(frame) = cancel_frame(&request_id, Some("the agent closed its client")) {
+                    self.send(frame).await;
+                }
+            }
+            self.shut().await;
+        })
+        .await;
+        self.state = State::Idle;
     }
 
     /// Close the socket with a closing handshake, bounded in time.
     async fn shut(&mut self) {
         let State::Open(open) = &mut self.state else { return };
         let close = CloseFrame { code: CloseCode::Normal, reason: "client closed".into() };
-        let _ = timeout(2 * CLOSE_TIMEOUT, async {
+        let _ = timeout(CLOSE_BOUND, async {
             if open.socket.close(Some(close)).await.is_ok() {
                 while open.socket.next().await.is_some() {}
             }

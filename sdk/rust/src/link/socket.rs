@@ -5,6 +5,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use rustls::pki_types::CertificateDer;
 use tokio::net::TcpStream;
 use tokio::time::{Instant, sleep, timeout};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -33,6 +34,8 @@ pub(crate) struct Settings {
     pub(crate) connect_timeout: Duration,
     pub(crate) reconnect_timeout: Duration,
     pub(crate) max_backoff: Duration,
+    /// The roots a `wss://` server's certificate must chain to.
+    pub(crate) tls: Arc<rustls::ClientConfig>,
 }
 
 /// An open connection whose `hello` has arrived.
@@ -50,12 +53,12 @@ enum Attempt {
 /// Connect, retrying with backoff for up to `reconnect_timeout`; also the number of
 /// consecutive failures so far, which sets the next backoff.
 pub(crate) async fn connect(settings: Arc<Settings>, mut failures: u32) -> (Result<Opened, Error>, u32) {
-    let give_up = Instant::now() + settings.reconnect_timeout;
+    let give_up = later(settings.reconnect_timeout);
     let mut last_failure: Option<String> = None;
     loop {
         let delay = backoff_delay(failures, settings.max_backoff);
         if let Some(why) = &last_failure {
-            if Instant::now() + delay >= give_up {
+            if later(delay) >= give_up {
                 let message = format!("could not connect to {}: {why}", settings.url);
                 return (Err(Error::Connection(message)), failures);
             }
@@ -96,7 +99,7 @@ async fn handshake(settings: &Settings) -> Result<Socket, Attempt> {
     let config = WebSocketConfig::default()
         .max_message_size(Some(MAX_INCOMING_FRAME_BYTES))
         .max_frame_size(Some(MAX_INCOMING_FRAME_BYTES));
-    let connector = Connector::Rustls(tls_config().map_err(Attempt::Failed)?);
+    let connector = Connector::Rustls(settings.tls.clone());
     match tokio_tungstenite::connect_async_tls_with_config(request, Some(config), true, Some(connector)).await {
         Ok((socket, _response)) => Ok(socket),
         Err(tungstenite::Error::Http(response)) => Err(refusal(&response)),
@@ -147,17 +150,33 @@ async fn read_hello(mut socket: Socket) -> Result<Opened, Attempt> {
     }
 }
 
-/// TLS with the Mozilla roots and ring, whatever crypto provider the application installed.
-fn tls_config() -> Result<Arc<rustls::ClientConfig>, String> {
-    static CONFIG: OnceLock<Result<Arc<rustls::ClientConfig>, String>> = OnceLock::new();
-    CONFIG
-        .get_or_init(|| {
-            let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-            let provider = Arc::new(rustls::crypto::ring::default_provider());
-            rustls::ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .map(|builder| Arc::new(builder.with_root_certificates(roots).with_no_client_auth()))
-                .map_err(|e| format!("TLS is unavailable: {e}"))
-        })
-        .clone()
+/// `wait` from now; a wait too long for the clock (`Duration::MAX`) is a century.
+pub(crate) fn later(wait: Duration) -> Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    let now = Instant::now();
+    now.checked_add(wait).or_else(|| now.checked_add(CENTURY)).unwrap_or(now)
+}
+
+/// TLS with the Mozilla roots and ring, whatever crypto provider the application
+/// installed; plus `extra` roots (DER), a private CA's for a self-hosted server.
+pub(crate) fn tls_config(extra: &[Vec<u8>]) -> Result<Arc<rustls::ClientConfig>, Error> {
+    static DEFAULT: OnceLock<Result<Arc<rustls::ClientConfig>, Error>> = OnceLock::new();
+    if extra.is_empty() {
+        return DEFAULT.get_or_init(|| build_tls_config(&[])).clone();
+    }
+    build_tls_config(extra)
+}
+
+fn build_tls_config(extra: &[Vec<u8>]) -> Result<Arc<rustls::ClientConfig>, Error> {
+    let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    for der in extra {
+        roots.add(CertificateDer::from(der.as_slice())).map_err(|e| {
+            Error::InvalidArgument(format!("a root certificate is not a usable DER X.509 certificate: {e}"))
+        })?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map(|builder| Arc::new(builder.with_root_certificates(roots).with_no_client_auth()))
+        .map_err(|e| Error::Connection(format!("TLS is unavailable: {e}")))
 }

@@ -63,3 +63,13 @@ fn debug_output_never_shows_the_token() {
     let builder = Client::builder("ws://localhost:3001/shell/ws", "secret-token-123");
     assert!(!format!("{builder:?}").contains("secret-token-123"));
 }
+
+#[tokio::test]
+async fn a_url_with_a_query_or_fragment_is_refused_without_repeating_it() {
+    let server = FakeServer::usual().await;
+    for suffix in ["?token=s3cret", "#s3cret"] {
+        let error = Client::connect(format!("{}{suffix}", server.url()), "agent-token").await.unwrap_err();
+        assert!(!message(error).contains("s3cret"));
+    }
+    assert_eq!(server.connections(), 0);
+}

@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::client;
-use crate::server::{FakeServer, decision};
+use crate::server::{Door, FakeServer, decision};
 use expacti::Error;
 
 fn cancel_of<'a>(submit: &'a Value) -> impl Fn(&Value) -> bool + 'a {
@@ -113,4 +113,26 @@ async fn dropping_every_clone_closes_the_connection() {
     drop(client);
     drop(clone);
     server.until(|| (server.closed_by_client() == 1).then_some(())).await;
+}
+
+#[tokio::test]
+async fn a_run_dropped_while_disconnected_is_cancelled_right_after_reconnecting() {
+    let server = FakeServer::usual().await;
+    let client = client(&server).await;
+    let mut run = Box::pin(client.run("sleep 77"));
+    tokio::select! {
+        outcome = &mut run => panic!("decided: {outcome:?}"),
+        _ = server.submit_of("sleep 77") => {}
+    }
+    server.set_door(Door::Shut);
+    server.cut();
+    server.until(|| (server.turned_away() >= 1).then_some(())).await;
+    drop(run);
+    server.set_door(Door::Open);
+    let submit = server.submit_of("sleep 77").await;
+    let cancel = server.frame(cancel_of(&submit)).await;
+    assert_eq!(cancel["reason"], "the agent stopped waiting");
+    assert_eq!(server.connections(), 2);
+    // Cancelled, not resumed.
+    assert_eq!(server.frames_of("submit").len(), 1);
 }

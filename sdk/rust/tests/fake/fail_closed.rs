@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::client;
-use crate::server::{FakeServer, decision};
+use crate::server::{FakeServer, PATIENCE, decision};
 use expacti::Error;
 
 #[tokio::test]
@@ -114,4 +114,32 @@ async fn frames_for_other_runs_are_not_ours() {
     server.send(decision(&stranger, "approved", json!({})));
     server.send(decision(&submit, "denied", json!({})));
     assert!(matches!(waiting.await.unwrap(), Err(Error::Denied { .. })));
+}
+
+#[tokio::test]
+async fn an_approval_after_an_invalid_decision_is_never_taken() {
+    let server = FakeServer::usual().await;
+    let client = client(&server).await;
+    let waiting = tokio::spawn(async move { client.run("drop database prod").await });
+    let submit = server.submit_of("drop database prod").await;
+    server.send(decision(&submit, "approved", json!({"approved": false})));
+    server.send(decision(&submit, "approved", json!({})));
+    // At once, not at the run's deadline (the 60 s policy plus the grace).
+    let outcome = tokio::time::timeout(PATIENCE, waiting).await.expect("the run waited for its deadline").unwrap();
+    assert!(matches!(outcome, Err(Error::Protocol { code: None, .. })), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn a_frame_nobody_can_trust_cancels_the_runs_before_the_connection_closes() {
+    let server = FakeServer::usual().await;
+    let client = client(&server).await;
+    let waiting = tokio::spawn(async move { client.run("chmod -R 777 /").await });
+    let submit = server.submit_of("chmod -R 777 /").await;
+    server.send_binary();
+    let error = waiting.await.unwrap().unwrap_err();
+    assert!(matches!(error, Error::Protocol { code: None, .. }), "{error:?}");
+    let cancel = server.frame(|f| f["type"] == "cancel" && f["request_id"] == submit["request_id"]).await;
+    assert_eq!(cancel["reason"], "invalid frame from the server");
+    // On the connection the frame came on: no reconnect was needed for it.
+    assert_eq!(server.connections(), 1);
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::client;
-use crate::server::{Door, FakeServer, decision};
+use crate::server::{Door, FakeServer, PATIENCE, decision};
 use expacti::{Client, Error};
 
 #[tokio::test]
@@ -120,4 +120,50 @@ async fn wss_speaks_tls_and_never_falls_back_to_plain_text() {
     let error = Client::builder(url, "agent-token").reconnect_timeout(Duration::from_millis(300)).connect().await;
     assert!(matches!(error, Err(Error::Connection(_))), "{error:?}");
     assert_eq!(server.connections(), 0);
+}
+
+#[tokio::test]
+async fn durations_too_long_for_the_clock_are_just_very_long() {
+    let server = FakeServer::usual().await;
+    let client = Client::builder(server.url(), "agent-token")
+        .connect_timeout(Duration::MAX)
+        .reconnect_timeout(Duration::MAX)
+        .max_backoff(Duration::MAX)
+        .connect()
+        .await
+        .unwrap();
+    let waiting = tokio::spawn(async move { client.run("make install").await });
+    let submit = server.submit_of("make install").await;
+    server.cut();
+    server.until(|| (server.frames_of("submit").len() == 2).then_some(())).await;
+    server.send(decision(&submit, "approved", json!({})));
+    waiting.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn a_resubmit_too_large_for_the_new_connection_fails_only_its_run() {
+    let server = FakeServer::usual().await;
+    let client = client(&server).await;
+    let big = format!("echo {}", "x".repeat(2000));
+    let large = tokio::spawn({
+        let client = client.clone();
+        let big = big.clone();
+        async move { client.run(&big).await }
+    });
+    let small = tokio::spawn(async move { client.run("echo small").await });
+    let large_submit = server.submit_of(&big).await;
+    let small_submit = server.submit_of("echo small").await;
+    // The next connection takes smaller frames: sending the large one would close it (1009).
+    server.set_limits(json!({"max_frame_bytes": 1024, "timeout_seconds": 60}));
+    server.cut();
+    let error = tokio::time::timeout(PATIENCE, large).await.expect("the large run waited on").unwrap().unwrap_err();
+    let Error::InvalidArgument(message) = &error else { panic!("{error:?}") };
+    assert!(message.ends_with("bytes; the server takes at most 1024"), "{message}");
+    // Cancelled, not sent again; the small run is resumed.
+    let cancel = server.frame(|f| f["type"] == "cancel" && f["request_id"] == large_submit["request_id"]).await;
+    assert_eq!(cancel["reason"], "the submit is larger than the server now takes");
+    assert_eq!(server.frames_of("submit").iter().filter(|f| f["command"] == big.as_str()).count(), 1);
+    server.until(|| (server.frames_of("submit").len() == 3).then_some(())).await;
+    server.send(decision(&small_submit, "approved", json!({})));
+    small.await.unwrap().unwrap();
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, mpsc};
 use tokio_tungstenite::tungstenite::Message;
@@ -27,6 +28,8 @@ pub enum Door {
     Shut,
     /// The handshake is answered with this HTTP status and a JSON error body.
     Refuse(u16),
+    /// The `hello` is sent, then nothing is ever read: a hung server process.
+    Deaf,
 }
 
 enum Out {
@@ -49,7 +52,8 @@ struct Shared {
 
 pub struct FakeServer {
     port: u16,
-    hello: String,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    hello: Mutex<Value>,
     door: Arc<Mutex<Door>>,
     shared: Arc<Shared>,
 }
@@ -57,6 +61,18 @@ pub struct FakeServer {
 impl FakeServer {
     /// A server on a free loopback port whose `hello` carries `limits`.
     pub async fn start(limits: Value) -> Arc<FakeServer> {
+        FakeServer::serving(limits, None).await
+    }
+
+    /// A `wss://` server whose certificate (for 127.0.0.1) is signed by a fresh private CA;
+    /// that CA's certificate, DER-encoded.
+    pub async fn tls() -> (Arc<FakeServer>, Vec<u8>) {
+        let (config, ca) = crate::tls::server_config();
+        let server = FakeServer::serving(json!({}), Some(tokio_rustls::TlsAcceptor::from(config))).await;
+        (server, ca)
+    }
+
+    async fn serving(limits: Value, tls: Option<tokio_rustls::TlsAcceptor>) -> Arc<FakeServer> {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let hello = json!({
             "type": "hello", "protocol": "v1", "server": "fake/0",
@@ -65,14 +81,15 @@ impl FakeServer {
         });
         let server = Arc::new(FakeServer {
             port: listener.local_addr().unwrap().port(),
-            hello: hello.to_string(),
+            tls,
+            hello: Mutex::new(hello),
             door: Arc::new(Mutex::new(Door::Open)),
             shared: Arc::default(),
         });
         let accepting = server.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(accepting.clone().serve(stream));
+                tokio::spawn(accepting.clone().accept(stream));
             }
         });
         server
@@ -86,7 +103,13 @@ impl FakeServer {
     }
 
     pub fn url(&self) -> String {
-        format!("ws://127.0.0.1:{}/shell/ws", self.port)
+        let scheme = if self.tls.is_some() { "wss" } else { "ws" };
+        format!("{scheme}://127.0.0.1:{}/shell/ws", self.port)
+    }
+
+    /// The `hello` of the next connections carries `limits`.
+    pub fn set_limits(&self, limits: Value) {
+        self.hello.lock().unwrap()["limits"] = limits;
     }
 
     pub fn set_door(&self, door: Door) {
@@ -175,13 +198,24 @@ impl FakeServer {
         self.shared.outboxes.lock().unwrap().retain(|outbox| outbox.send(out()).is_ok());
     }
 
-    async fn serve(self: Arc<Self>, stream: TcpStream) {
+    async fn accept(self: Arc<Self>, stream: TcpStream) {
         let door = *self.door.lock().unwrap();
         if door == Door::Shut {
             self.shared.turned_away.fetch_add(1, Ordering::SeqCst);
             self.shared.changed.notify_waiters();
             return;
         }
+        match self.tls.clone() {
+            Some(tls) => {
+                if let Ok(stream) = tls.accept(stream).await {
+                    self.serve(stream, door).await;
+                }
+            }
+            None => self.serve(stream, door).await,
+        }
+    }
+
+    async fn serve(self: Arc<Self>, stream: impl AsyncRead + AsyncWrite + Unpin, door: Door) {
         let shared = self.shared.clone();
         #[expect(clippy::result_large_err, reason = "the signature of tungstenite's handshake callback")]
         let check = move |request: &Request, response: Response| {
@@ -202,8 +236,13 @@ impl FakeServer {
         self.shared.outboxes.lock().unwrap().push(outbox);
         self.shared.connections.fetch_add(1, Ordering::SeqCst);
         self.shared.changed.notify_waiters();
-        if socket.send(Message::text(self.hello.clone())).await.is_err() {
+        let hello = self.hello.lock().unwrap().to_string();
+        if socket.send(Message::text(hello)).await.is_err() {
             return;
+        }
+        if door == Door::Deaf {
+            // Held open, never read: the client's writes fill the buffers and block.
+            return std::future::pending().await;
         }
         loop {
             tokio::select! {
