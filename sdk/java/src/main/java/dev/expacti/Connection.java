@@ -58,6 +58,7 @@ final class Connection {
   private volatile int closeCode = -1;
   private volatile String closeReason = "";
   private volatile boolean closedByServer;
+  private volatile boolean hasHello;
   private CompletableFuture<?> sending = CompletableFuture.completedFuture(null);
   private ScheduledFuture<?> heartbeat;
 
@@ -183,7 +184,13 @@ final class Connection {
 
   /** The server's {@code hello} came on this connection. */
   void greeted() {
+    hasHello = true;
     greeted.countDown();
+  }
+
+  /** Whether the server's {@code hello} came on this connection. */
+  boolean hasHello() {
+    return hasHello;
   }
 
   /**

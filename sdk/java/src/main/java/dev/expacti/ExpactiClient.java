@@ -5,8 +5,10 @@ import java.lang.System.Logger;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,6 +42,9 @@ public final class ExpactiClient implements AutoCloseable {
   public static final String VERSION = "0.1.0";
 
   private static final Logger LOG = System.getLogger("dev.expacti");
+
+  /** How long {@link #close()} may take on a server that stopped reading. */
+  static final Duration CLOSE_BOUND = Connection.CLOSE_TIMEOUT.multipliedBy(2);
 
   private final URI url;
   private final Duration connectTimeout;
@@ -92,11 +97,12 @@ public final class ExpactiClient implements AutoCloseable {
   /**
    * Open the connection now instead of on the first run, to learn at once whether the server takes
    * the token; returns once the server's {@code hello} (its limits and the organisation's timeout,
-   * which the next runs follow) arrived, or the connect timeout passed.
+   * which the next runs follow) arrived.
    *
    * @throws ExpactiAuthenticationException the token was refused
    * @throws ExpactiConnectionException the server could not be reached within the reconnect window,
-   *     or the client is closed
+   *     no {@code hello} came within the connect timeout (or before the connection was lost), or
+   *     the client is closed
    */
   public void connect() {
     checkOpen();
@@ -106,6 +112,13 @@ public final class ExpactiClient implements AutoCloseable {
         conn = link.open().get();
       }
       conn.awaitHello(connectTimeout);
+      if (!conn.hasHello()) {
+        // The hello is the server's answer to the token: without it nothing is known.
+        throw new ExpactiConnectionException(
+            conn.isLost()
+                ? "lost the connection to " + url + " before the server's hello"
+                : "no hello from " + url + " within the connect timeout");
+      }
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       throw cause instanceof ExpactiException
@@ -126,9 +139,10 @@ public final class ExpactiClient implements AutoCloseable {
    * Submit {@code command} for approval and wait (blocking) for the decision.
    *
    * <p>Returns the {@link Decision} only when it was approved; run {@link Decision#command()}, not
-   * {@code command}: a reviewer may have edited it. Interrupting the waiting thread cancels the
-   * command on the server and throws {@link CommandTimeoutException} (with the thread's interrupt
-   * flag set again).
+   * {@code command}: a reviewer may have edited it. Interrupting the thread (while it waits, or in
+   * its {@code onProgress} callback) cancels the command on the server and throws {@link
+   * CommandTimeoutException} (with the thread's interrupt flag set again), even if a decision was
+   * already queued.
    *
    * @throws CommandDeniedException a reviewer denied it, or it was cancelled
    * @throws CommandTimeoutException nobody decided in time (the server's timeout, or the client's
@@ -172,12 +186,15 @@ public final class ExpactiClient implements AutoCloseable {
    *
    * <p>Completing the future yourself stops the wait and cancels the command on the server: {@code
    * cancel(true)} (the future then throws {@link java.util.concurrent.CancellationException}), or
-   * {@code orTimeout(...)} (it fails with {@link CommandTimeoutException}).
+   * {@code orTimeout(...)} (it fails with {@link CommandTimeoutException}). Only this very future
+   * does: a stage derived from it completes only itself, and {@code get(timeout, unit)} only stops
+   * that caller's wait; the command then stays pending on the server.
    */
   public CompletableFuture<Decision> runAsync(String command, RunOptions options) {
     PendingRun run = prepare(command, options);
     RunFuture future = new RunFuture(command);
     future.whenComplete((decision, failure) -> run.abandon()); // too late once it returned
+    run.attach(future);
     try {
       workers.execute(
           () -> {
@@ -224,7 +241,9 @@ public final class ExpactiClient implements AutoCloseable {
 
   /**
    * Cancel what is still waiting on the server (best effort), fail those runs with {@link
-   * ExpactiConnectionException} ("client closed"), and close the connection. Idempotent.
+   * ExpactiConnectionException} ("client closed"), and close the connection; within about 4 s, even
+   * on a server that stopped reading. Once it returned, no run returns an approval, even one that
+   * had arrived but was not yet handed over. Idempotent.
    */
   @Override
   public void close() {
@@ -234,11 +253,17 @@ public final class ExpactiClient implements AutoCloseable {
       }
       closed = true;
     }
+    long deadline = System.nanoTime() + CLOSE_BOUND.toNanos();
+    // Every cancel is queued before any is waited for: on a stalled socket one wait covers all.
+    CompletableFuture<?> lastCancel = null;
     for (PendingRun run : pending.values()) {
-      Submission.tryCancel(link, run, "the agent closed its client");
-      run.deliver(new ExpactiConnectionException("client closed"));
+      CompletableFuture<?> cancel =
+          Submission.queueCancel(link, run, "the agent closed its client");
+      lastCancel = cancel == null ? lastCancel : cancel;
+      run.fail(new ExpactiConnectionException("client closed"));
     }
-    link.close();
+    Submission.awaitWritten(lastCancel, Connection.CLOSE_TIMEOUT.toNanos());
+    link.close(Duration.ofNanos(Math.max(deadline - System.nanoTime(), 0)));
     workers.shutdown();
     timer.shutdownNow();
   }
@@ -270,6 +295,8 @@ public final class ExpactiClient implements AutoCloseable {
         ServerFrames.toDecision(
             new Submission(link, run, maxBackoff, this::checkOpen).decision(), run.command());
     if (decision.approved()) {
+      // An approval queued before close() is not one to act on once close() returned.
+      checkOpen();
       return decision;
     }
     if (decision.decision() == DecisionState.TIMED_OUT) {
@@ -311,6 +338,8 @@ public final class ExpactiClient implements AutoCloseable {
 
   /** Builds an {@link ExpactiClient}; every setter checks its argument at once. */
   public static final class Builder {
+    private static final Set<String> KNOWN_SCHEMES = Set.of("ws", "wss", "http", "https");
+
     private URI url;
     private String token;
     private Duration connectTimeout = Duration.ofSeconds(10);
@@ -330,11 +359,19 @@ public final class ExpactiClient implements AutoCloseable {
      */
     public Builder url(String url) {
       Objects.requireNonNull(url, "url");
+      URI parsed;
       try {
-        return url(new URI(url));
+        parsed = new URI(url);
       } catch (URISyntaxException e) {
-        throw new IllegalArgumentException("expected a ws:// or wss:// URL, got " + url, e);
+        // Neither the text nor the parser's message (which quotes it): it may hold a secret.
+        throw new IllegalArgumentException(
+            "expected a ws:// or wss:// URL of the agent WebSocket; this one does not parse ("
+                + e.getReason()
+                + " at index "
+                + e.getIndex()
+                + ")");
       }
+      return url(parsed);
     }
 
     /** {@link #url(String)}, as a URI. */
@@ -345,17 +382,32 @@ public final class ExpactiClient implements AutoCloseable {
       String path = url.getRawPath() == null ? "" : url.getRawPath();
       if (!ws || url.getHost() == null || !path.endsWith("/shell/ws")) {
         throw new IllegalArgumentException(
-            "expected a ws:// or wss:// URL of the agent WebSocket (…/shell/ws), got " + url);
+            "expected a ws:// or wss:// URL of the agent WebSocket (…/shell/ws), got "
+                + shown(url));
       }
       if (url.getRawUserInfo() != null
           || url.getRawQuery() != null
           || url.getRawFragment() != null) {
         // Credentials never travel in a URL: URLs end up in proxy logs.
         throw new IllegalArgumentException(
-            "the URL must not carry user info, a query or a fragment; pass the token with token()");
+            "the URL "
+                + shown(url)
+                + "/… must not carry user info, a query or a fragment; pass the token with token()");
       }
       this.url = url;
       return this;
+    }
+
+    /**
+     * The scheme and host of a refused URL, for its error: user info, path, query and fragment may
+     * hold a secret (users paste URLs with tokens in them), and so may a scheme nobody uses.
+     */
+    private static String shown(URI url) {
+      String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+      if (!KNOWN_SCHEMES.contains(scheme)) {
+        return "a URL without a ws:// or wss:// scheme";
+      }
+      return scheme + "://" + (url.getHost() == null ? "(no host)" : url.getHost());
     }
 
     /**

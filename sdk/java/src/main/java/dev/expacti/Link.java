@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -22,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * The client's one WebSocket: opening it (with backoff, at most one attempt at a time), routing
@@ -48,7 +50,9 @@ final class Link implements Connection.Handler {
   private final String token;
   private final Settings settings;
   private final Map<String, PendingRun> pending;
-  private final HttpClient http;
+  // Dropped on close: Java 17's HttpClient has no close(), and its selector thread ends once
+  // the client is unreachable (its executor, the client's workers, is shut down by the owner).
+  private volatile HttpClient http;
   private final ExecutorService workers;
   private final ScheduledExecutorService timer;
   private final Logger log;
@@ -130,20 +134,24 @@ final class Link implements Connection.Handler {
     return opening;
   }
 
-  /** Stop opening connections and close the open one (within 4 s); idempotent. */
-  void close() {
+  /**
+   * Stop opening connections and close the open one, dropping it if its closing handshake takes
+   * longer than {@code patience}; idempotent.
+   */
+  void close(Duration patience) {
     Connection open;
     synchronized (this) {
       closed = true;
       open = conn;
       conn = null;
+      http = null;
     }
     closing.countDown();
     if (open == null || open.isLost()) {
       return;
     }
     open.close(1000, "client closed");
-    open.awaitLost(CLOSE_TIMEOUT_TWICE);
+    open.awaitLost(patience);
     open.abort();
   }
 
@@ -184,6 +192,10 @@ final class Link implements Connection.Handler {
       } catch (ExpactiAuthenticationException e) {
         throw e;
       } catch (Exception e) {
+        ExpactiConnectionException untrusted = untrusted(e);
+        if (untrusted != null) {
+          throw untrusted;
+        }
         lastError = e;
         failures.incrementAndGet();
         continue;
@@ -201,11 +213,22 @@ final class Link implements Connection.Handler {
   }
 
   private Connection attempt(Duration timeout) throws Exception {
+    HttpClient client = http;
+    if (client == null) {
+      throw new ExpactiConnectionException("client closed");
+    }
+    long started = System.nanoTime();
     CompletableFuture<Connection> future =
-        Connection.open(http, url, token, timeout, settings.heartbeat(), this, timer);
+        Connection.open(client, url, token, timeout, settings.heartbeat(), this, timer);
     try {
       // The JDK bounds the handshake itself; the margin only guards against a hang.
-      return future.get(timeout.toNanos() + CLOSE_TIMEOUT_TWICE.toNanos(), TimeUnit.NANOSECONDS);
+      Connection opened =
+          future.get(timeout.toNanos() + CLOSE_TIMEOUT_TWICE.toNanos(), TimeUnit.NANOSECONDS);
+      // The hello follows the handshake at once. Waiting for it means a resend already follows
+      // this connection's limits; a server that sends none is used all the same.
+      opened.awaitHello(
+          Duration.ofNanos(Math.max(timeout.toNanos() - (System.nanoTime() - started), 0)));
+      return opened;
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       ExpactiAuthenticationException refused = refusal(cause);
@@ -220,6 +243,29 @@ final class Link implements Connection.Handler {
       }
       throw e;
     }
+  }
+
+  /**
+   * A connection error for a server whose certificate is refused (an unknown CA, a host name it was
+   * not issued for): retrying cannot change the certificate. Other TLS failures (a server that hung
+   * up mid-handshake, say) are retried like any network error.
+   */
+  private ExpactiConnectionException untrusted(Exception error) {
+    boolean handshake = false;
+    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+      handshake |= cause instanceof SSLHandshakeException;
+      if (handshake && cause instanceof CertificateException) {
+        return new ExpactiConnectionException(
+            "the TLS certificate of "
+                + url.getHost()
+                + " is not trusted: "
+                + cause.getMessage()
+                + " (pass an sslContext that trusts its CA, and a URL with the host name it was"
+                + " issued for)",
+            error);
+      }
+    }
+    return null;
   }
 
   /** An authentication failure for a handshake the server refused with 401 or 403. */

@@ -6,6 +6,7 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -45,6 +46,7 @@ final class PendingRun {
   private long deadline;
   private volatile Connection conn;
   private volatile boolean abandoned;
+  private volatile CompletableFuture<Decision> future;
   // Only the waiting thread reads and writes these two.
   private String commandId;
   private Instant expiresAt;
@@ -184,6 +186,23 @@ final class PendingRun {
 
   boolean abandoned() {
     return abandoned;
+  }
+
+  /** The future of {@code runAsync} this run completes, if it has one. */
+  void attach(CompletableFuture<Decision> runFuture) {
+    future = runFuture;
+  }
+
+  /**
+   * End the run with {@code failure} whatever is queued before it: the waiting thread gets it, and
+   * the future of {@code runAsync} fails now, so no approval taken meanwhile can complete it later.
+   */
+  void fail(ExpactiException failure) {
+    deliver(failure);
+    CompletableFuture<Decision> runFuture = future;
+    if (runFuture != null) {
+      runFuture.completeExceptionally(failure);
+    }
   }
 
   /** Queue a frame or an exception for the waiting thread, and wake it. */

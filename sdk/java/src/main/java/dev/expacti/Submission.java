@@ -39,18 +39,29 @@ final class Submission {
    * its resume window ends).
    */
   static void tryCancel(Link link, PendingRun run, String reason) {
+    awaitWritten(queueCancel(link, run, reason), Connection.CLOSE_TIMEOUT.toNanos());
+  }
+
+  /**
+   * Queue a {@code cancel} without waiting for it; the future completes once it was written, null
+   * when nothing was sent. Frames are written in order, so the last one written means all were.
+   */
+  static CompletableFuture<?> queueCancel(Link link, PendingRun run, String reason) {
     if (!run.wasSent()) {
-      return;
+      return null;
     }
     Connection open = link.current();
-    CompletableFuture<?> written =
-        open == null ? null : open.write(ClientFrames.cancel(run.requestId(), reason));
+    return open == null ? null : open.write(ClientFrames.cancel(run.requestId(), reason));
+  }
+
+  /** Wait up to {@code nanos} for a write; keeps the caller's interrupt. */
+  static void awaitWritten(CompletableFuture<?> written, long nanos) {
     if (written == null) {
       return;
     }
     boolean interrupted = Thread.interrupted();
     try {
-      written.get(Connection.CLOSE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
+      written.get(Math.max(nanos, 0), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       interrupted = true;
     } catch (ExecutionException | TimeoutException e) {
@@ -81,6 +92,7 @@ final class Submission {
     boolean first = true;
     ErrorFrame retrying = null;
     for (; ; ) {
+      throwIfInterrupted();
       if (!first && System.nanoTime() - run.deadline() >= 0) {
         if (retrying != null) {
           throw refused(retrying);
@@ -90,7 +102,7 @@ final class Submission {
       }
       first = false;
       Connection conn = connection();
-      checkFrameSize(run.frame(), link.limits()); // a hello may have come meanwhile
+      checkResendSize();
       run.useConnection(conn);
       // Before the frame goes out: whoever cancels right after must know it may have.
       run.sent();
@@ -122,9 +134,32 @@ final class Submission {
     }
   }
 
+  /**
+   * A new connection's {@code hello} may lower the frame limit. Before the first send that is the
+   * caller's argument error; once the server may hold the command it is the server's doing, and the
+   * command must not stay pending.
+   */
+  private void checkResendSize() {
+    try {
+      checkFrameSize(run.frame(), link.limits());
+    } catch (IllegalArgumentException tooBig) {
+      if (!run.wasSent()) {
+        throw tooBig;
+      }
+      tryCancel(link, run, "the submit no longer fits the server's frame limit");
+      throw new ExpactiProtocolException(
+          "after reconnecting, " + tooBig.getMessage() + "; the command was cancelled",
+          null,
+          run.requestId());
+    }
+  }
+
   /** The decision, an {@code unavailable} error to retry, or null when the connection is lost. */
   private Object nextOutcome(Connection conn) throws InterruptedException {
     for (; ; ) {
+      // An interrupt that came while the thread was busy (in onProgress, say) wins over whatever
+      // is queued: the caller has stopped waiting and must not be handed an approval.
+      throwIfInterrupted();
       long mark = run.mark();
       Object event = run.take();
       if (event == null) {
@@ -178,6 +213,7 @@ final class Submission {
       }
       run.commandId(frame.commandId());
       if (frame instanceof DecisionFrame) {
+        throwIfInterrupted();
         return frame;
       }
       if (frame instanceof ProgressFrame) {
@@ -185,6 +221,12 @@ final class Submission {
       } else {
         run.expiresAt(((Accepted) frame).expiresAt()); // informative: the deadline is durations
       }
+    }
+  }
+
+  private static void throwIfInterrupted() throws InterruptedException {
+    if (Thread.interrupted()) {
+      throw new InterruptedException();
     }
   }
 
@@ -242,10 +284,10 @@ final class Submission {
     long until = System.nanoTime() + nanos;
     for (long left = nanos; left > 0 && !run.hasEvents(); left = until - System.nanoTime()) {
       long mark = run.mark();
+      checkOpen.run(); // first: close() already cancelled the run
       if (run.abandoned()) {
         throw abandon();
       }
-      checkOpen.run();
       run.await(mark, left);
     }
   }

@@ -30,6 +30,27 @@ class ArgumentsTest {
     assertThrows(IllegalArgumentException.class, () -> ExpactiClient.builder().url(url));
   }
 
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "https://host.example/x?token=SECRET",
+        "wss://alice:SECRET@host.example/foo",
+        "wss://host.example/shell/ws?token=SECRET",
+        "wss://host.example/shell/ws#SECRET",
+        "wss://host.example/SECRET",
+        "wss://host.example/shell/ws?token=SECRET with a space",
+        "SECRET:opaque",
+        "wss://[SECRET/shell/ws",
+      })
+  void aRefusedUrlIsNamedOnlyByItsSchemeAndHost(String url) {
+    IllegalArgumentException error =
+        assertThrows(IllegalArgumentException.class, () -> ExpactiClient.builder().url(url));
+    for (Throwable shown = error; shown != null; shown = shown.getCause()) {
+      assertFalse(String.valueOf(shown.getMessage()).contains("SECRET"), shown.getMessage());
+      assertFalse(String.valueOf(shown.getMessage()).contains("alice"), shown.getMessage());
+    }
+  }
+
   @Test
   void wsAndWssUrlsAreTaken() {
     ExpactiClient.builder().url("ws://localhost:3001/shell/ws");

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -99,6 +100,50 @@ class DeadlineTest {
     CommandTimeoutException timeout = assertInstanceOf(CommandTimeoutException.class, failure(run));
     assertInstanceOf(InterruptedException.class, timeout.getCause());
     assertTrue(value(interrupted));
+    assertCancelled(peer, requestId, "the agent stopped waiting");
+  }
+
+  @Test
+  void anInterruptWinsOverAnApprovalThatArrivesAfterIt() throws Exception {
+    // A second run on the same connection is the barrier: frames are handed over in order, so
+    // once its decision is in, the first run's approval is queued too.
+    CompletableFuture<Decision> other = client.runAsync("true");
+    Peer peer = server.accept();
+    String otherId = peer.receive("submit").get("request_id").textValue();
+    CountDownLatch inCallback = new CountDownLatch(1);
+    CountDownLatch queued = new CountDownLatch(1);
+    RunOptions options =
+        RunOptions.builder()
+            .onProgress(
+                progress -> {
+                  Thread.currentThread().interrupt(); // the caller gives up here
+                  inCallback.countDown();
+                  while (queued.getCount() > 0) {
+                    Thread.onSpinWait(); // not await(): the interrupt must stay pending
+                  }
+                })
+            .build();
+    CompletableFuture<Boolean> stillInterrupted = new CompletableFuture<>();
+    CompletableFuture<Decision> run =
+        inBackground(
+            () -> {
+              try {
+                return client.run("sleep 9", options);
+              } finally {
+                stillInterrupted.complete(Thread.currentThread().isInterrupted());
+              }
+            });
+    String requestId = peer.receive("submit").get("request_id").textValue();
+    peer.send(ServerSays.progress(requestId, "cmd_1", false, "2026-11-21T10:01:00Z"));
+    assertTrue(inCallback.await(10, TimeUnit.SECONDS));
+    peer.send(ServerSays.decision(requestId, "cmd_1", "approved", "alice").toString());
+    peer.send(ServerSays.decision(otherId, "cmd_2", "approved", "alice").toString());
+    value(other);
+    queued.countDown();
+
+    CommandTimeoutException timeout = assertInstanceOf(CommandTimeoutException.class, failure(run));
+    assertNull(timeout.getDecision());
+    assertTrue(value(stillInterrupted));
     assertCancelled(peer, requestId, "the agent stopped waiting");
   }
 

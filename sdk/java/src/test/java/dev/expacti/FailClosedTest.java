@@ -49,6 +49,18 @@ class FailClosedTest {
   }
 
   @Test
+  void anInvalidDecisionFollowedByAnApprovalIsAProtocolError() throws Exception {
+    CompletableFuture<Decision> run = client.runAsync("rm -rf /");
+    Peer peer = server.accept();
+    String requestId = peer.receive("submit").get("request_id").textValue();
+    peer.send("{\"type\":\"decision\",\"request_id\":\"" + requestId + "\",\"approved\":\"yes\"}");
+    peer.send(ServerSays.decision(requestId, "cmd_1", "approved", "alice").toString());
+    ExpactiProtocolException error = assertInstanceOf(ExpactiProtocolException.class, failure(run));
+    assertNull(error.getCode());
+    assertEquals(requestId, peer.receive("cancel").get("request_id").textValue());
+  }
+
+  @Test
   void aDuplicateApprovedKeyIsNeverAnApproval() throws Exception {
     CompletableFuture<Decision> run = client.runAsync("rm -rf /");
     Peer peer = server.accept();

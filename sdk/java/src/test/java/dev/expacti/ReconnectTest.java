@@ -10,6 +10,7 @@ import dev.expacti.support.FakeServer;
 import dev.expacti.support.Peer;
 import dev.expacti.support.ServerSays;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -75,6 +76,30 @@ class ReconnectTest {
     assertEquals(requestId, peer.receive("submit").get("request_id").textValue());
     peer.send(ServerSays.decision(requestId, "cmd_1", "approved", "alice").toString());
     assertTrue(value(run).approved());
+  }
+
+  @Test
+  void aSmallerFrameLimitAfterReconnectIsAProtocolErrorAndCancels() throws Exception {
+    CompletableFuture<Decision> run = client.runAsync("echo " + "x".repeat(300));
+    Peer first = server.accept();
+    String requestId = first.receive("submit").get("request_id").textValue();
+    server.hello(ServerSays.hello(Map.of("max_frame_bytes", 200)));
+    first.drop();
+
+    Peer second = server.accept();
+    ExpactiProtocolException error = assertInstanceOf(ExpactiProtocolException.class, failure(run));
+    assertEquals(requestId, error.getRequestId());
+    assertTrue(error.getMessage().contains("at most 200"), error.getMessage());
+    // The server still holds the command from the first connection.
+    assertEquals(requestId, second.receive("cancel").get("request_id").textValue());
+  }
+
+  @Test
+  void connectFailsWhenTheConnectionIsLostBeforeTheHello() throws Exception {
+    server.hello(null);
+    CompletableFuture<Void> connecting = CompletableFuture.runAsync(client::connect);
+    server.accept().drop();
+    assertInstanceOf(ExpactiConnectionException.class, failure(connecting));
   }
 
   @Test

@@ -4,6 +4,7 @@ import static dev.expacti.support.Clients.failure;
 import static dev.expacti.support.Clients.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.expacti.support.FakeServer;
@@ -49,6 +50,42 @@ class TlsTest {
                 .reconnectTimeout(Duration.ofMillis(500))
                 .build()) {
       assertInstanceOf(ExpactiConnectionException.class, failure(client.runAsync("ls")));
+    }
+  }
+
+  @Test
+  void aCertificateFromAnotherCaFailsAtOnceWithoutRetries() throws Exception {
+    TestTls other = TestTls.create();
+    try (FakeServer server = new FakeServer(tls.server());
+        ExpactiClient client =
+            ExpactiClient.builder()
+                .url(server.url())
+                .token("t")
+                .sslContext(other.client())
+                .reconnectTimeout(Duration.ofSeconds(5))
+                .build()) {
+      ExpactiConnectionException error =
+          assertInstanceOf(ExpactiConnectionException.class, failure(client.runAsync("ls")));
+      assertEquals(1, server.attempts()); // not retried
+      assertTrue(error.getMessage().contains("not trusted"), error.getMessage());
+    }
+  }
+
+  @Test
+  void aCertificateForAnotherHostIsRefused() throws Exception {
+    TestTls elsewhere = TestTls.create("dns:elsewhere.example");
+    try (FakeServer server = new FakeServer(elsewhere.server());
+        ExpactiClient client =
+            ExpactiClient.builder()
+                .url(server.url())
+                .token("t")
+                .sslContext(elsewhere.client()) // trusted, but issued for another name
+                .reconnectTimeout(Duration.ofSeconds(5))
+                .build()) {
+      ExpactiConnectionException error =
+          assertThrows(ExpactiConnectionException.class, client::connect);
+      assertEquals(1, server.attempts()); // not retried
+      assertTrue(error.getMessage().contains("not trusted"), error.getMessage());
     }
   }
 }

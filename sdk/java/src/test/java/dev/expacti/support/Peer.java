@@ -26,6 +26,9 @@ public final class Peer {
   private final BlockingQueue<JsonNode> received = new LinkedBlockingQueue<>();
   private final CountDownLatch ended = new CountDownLatch(1);
   private volatile int closeCode = -1;
+  private volatile boolean stopReading;
+  private final CountDownLatch stalled = new CountDownLatch(1);
+  private final CountDownLatch dropped = new CountDownLatch(1);
 
   private final boolean answerPings;
 
@@ -90,10 +93,27 @@ public final class Peer {
    * heartbeat notices those, later).
    */
   public void drop() {
+    dropped.countDown();
     try {
       socket.close();
     } catch (IOException e) {
       // already gone
+    }
+  }
+
+  /**
+   * Stop reading at the header of the next frame from the client, leaving its payload unread, until
+   * {@link #drop()}: a server that hangs, so the client's writes stall once the socket's buffers
+   * are full.
+   */
+  public void stopReading() {
+    stopReading = true;
+  }
+
+  /** Wait until the reader stopped at a frame's header after {@link #stopReading()}. */
+  public void awaitStalled() throws InterruptedException {
+    if (!stalled.await(10, TimeUnit.SECONDS)) {
+      throw new AssertionError("the client sent no frame to stall on");
     }
   }
 
@@ -151,6 +171,11 @@ public final class Peer {
         } else if (length == 127) {
           length = in.readLong();
         }
+        if (stopReading) {
+          stalled.countDown();
+          dropped.await();
+          return;
+        }
         byte[] mask = new byte[4];
         if ((second & 0x80) != 0) {
           in.readFully(mask);
@@ -183,6 +208,8 @@ public final class Peer {
       // the client dropped the connection
     } catch (IOException e) {
       // dropped by either side
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } finally {
       drop();
       ended.countDown();

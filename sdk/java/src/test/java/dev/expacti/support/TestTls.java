@@ -11,8 +11,8 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * A throwaway certificate for 127.0.0.1, made by the JDK's keytool: the server's TLS context holds
- * its key, a client's trusts only it.
+ * A throwaway certificate (for 127.0.0.1 unless told otherwise), made by the JDK's keytool: the
+ * server's TLS context holds its key, a client's trusts only it.
  */
 public final class TestTls {
   private static final char[] PASSWORD = "changeit".toCharArray();
@@ -24,6 +24,12 @@ public final class TestTls {
   }
 
   public static TestTls create()
+      throws IOException, InterruptedException, GeneralSecurityException {
+    return create("ip:127.0.0.1");
+  }
+
+  /** A certificate issued for {@code san} (keytool's form: {@code ip:…} or {@code dns:…}). */
+  public static TestTls create(String san)
       throws IOException, InterruptedException, GeneralSecurityException {
     Path dir = Files.createTempDirectory("expacti-tls");
     Path file = dir.resolve("server.p12");
@@ -39,9 +45,9 @@ public final class TestTls {
                 "-groupname",
                 "secp256r1",
                 "-dname",
-                "CN=127.0.0.1",
+                "CN=expacti test",
                 "-ext",
-                "san=ip:127.0.0.1",
+                "san=" + san,
                 "-validity",
                 "2",
                 "-storetype",
