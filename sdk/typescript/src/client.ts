@@ -146,7 +146,7 @@ export class ExpactiClient {
    *
    * Aborting `signal` sends `cancel` for the command and rejects with
    * CommandAbortedError (name "AbortError"), or CommandTimeoutError when the signal came
-   * from `AbortSignal.timeout()`.
+   * from `AbortSignal.timeout()`; even if the decision had arrived but was not yet returned.
    */
   async run(command: string, options: RunOptions = {}): Promise<Decision> {
     this.#checkOpen();
@@ -185,6 +185,7 @@ export class ExpactiClient {
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
       const result = await this.#waitForDecision(pending);
+      this.#checkWaiting(pending); // a give-up while the decision was handed up
       return outcome(toDecision(result, command), raiseOnDeny);
     } finally {
       this.#pending.delete(requestId);
@@ -232,7 +233,8 @@ export class ExpactiClient {
    * Fail what is still waiting with ExpactiConnectionError("client closed") after asking
    * the server to cancel it, kill the commands `execute()` is running (nothing would
    * record them any more), end the sessions that ran something, close the connection.
-   * Idempotent.
+   * From the call on, no waiting `run()` resolves, not even with an approval that had
+   * already arrived. Idempotent.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -291,9 +293,11 @@ export class ExpactiClient {
   /** The decision, an `unavailable` error to retry, or null when the connection is lost. */
   async #nextOutcome(pending: PendingCommand, conn: Connection): Promise<DecisionFrame | ErrorFrame | null> {
     for (;;) {
+      // Before anything queued, an approval included; nothing is awaited from here until a
+      // decision is returned.
+      this.#checkWaiting(pending);
       const event = pending.take();
       if (event === undefined) {
-        if (pending.aborted) throw this.#abandon(pending);
         const left = pending.deadline - performance.now();
         if (!conn.alive) {
           if (conn.lost || left <= 0) return null;
@@ -369,6 +373,17 @@ export class ExpactiClient {
   #tryCancel(pending: PendingCommand, reason: string): void {
     if (pending.sentAt === null) return; // the server never heard of it
     this.#link.current?.send(cancelFrame(pending.requestId, reason));
+  }
+
+  /**
+   * Throw if the caller gave up on `pending`: its signal aborted (cancel, then
+   * CommandAbortedError) or `close()` was called (which cancelled it; "client closed").
+   * A give-up wins over a decision that arrived but was not yet returned: the caller may
+   * already act on the failure.
+   */
+  #checkWaiting(pending: PendingCommand): void {
+    if (pending.aborted) throw this.#abandon(pending);
+    if (this.#closed) throw new ExpactiConnectionError("client closed");
   }
 
   /** The caller's signal fired: cancel on the server, and the error to reject with. */
