@@ -19,7 +19,7 @@ WEB_SOURCES := $(shell find web/src web/public -type f ! -name schema.d.ts 2>/de
 
 help:
 	@echo "make eval    install into $(VENV) and start the server (SQLite, demo tokens) on 127.0.0.1:$(EXPACTI_PORT)"
-	@echo "make test    install test dependencies (PostgreSQL from Debian) and run lint + every test"
+	@echo "make test    install test dependencies (PostgreSQL, Chromium, Ruby, PHP from Debian) and run lint + every test"
 	@echo "make bench   run the benchmarks under bench/"
 	@echo "make lint    ruff + mypy strict"
 	@echo "make sdk-test  build every SDK but Python's and run its suite against a real server"
